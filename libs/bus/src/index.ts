@@ -1,0 +1,2 @@
+export * from './topic.js';
+export { MemoryBus } from './memory.js';

@@ -1,0 +1,4 @@
+export * from './validation.js';
+export * from './telemetry.js';
+export * from './anomaly.js';
+export * from './topics.js';
