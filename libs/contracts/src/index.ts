@@ -2,3 +2,5 @@ export * from './validation.js';
 export * from './telemetry.js';
 export * from './anomaly.js';
 export * from './topics.js';
+export * from './codec.js';
+export * from './fixtures.js';

@@ -1,0 +1,44 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { validateTelemetryBatch, validateTelemetryEvent, type FieldIssue } from '@sentinel/contracts';
+import { HttpProblem } from '@sentinel/http';
+import { pipelineMetrics } from '@sentinel/observability';
+import type { TelemetryPublisher } from './publisher.js';
+
+export interface IngestionRoutesOptions {
+  publisher: TelemetryPublisher;
+  maxBatchEvents: number;
+}
+
+/**
+ * POST /v1/telemetry: one anchor-format event, or an array of them. Each event is validated on its own:
+ * valid ones are accepted even when others in the batch are not, and the answer lists every rejected
+ * event with its failing fields. A request with nothing valid is a 400.
+ */
+export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async (app: FastifyInstance, options) => {
+  app.post('/v1/telemetry', { config: { scope: 'ingest' } }, async (request, reply) => {
+    const body = request.body;
+    if (Array.isArray(body)) {
+      if (body.length === 0) throw new HttpProblem(400, 'the batch is empty');
+      if (body.length > options.maxBatchEvents) throw new HttpProblem(413, `the batch has ${body.length} events; the limit is ${options.maxBatchEvents}`);
+      const { accepted, rejected } = validateTelemetryBatch(body);
+      count(accepted.length, rejected.length);
+      if (accepted.length === 0) throw new HttpProblem(400, `all ${body.length} events failed validation`, { errors: rejected.flatMap((r) => r.issues), rejected: rejected.map((r) => r.index) });
+      await options.publisher.publish(accepted);
+      return reply.code(202).send({ accepted: accepted.length, rejected: rejected.length, errors: rejected.flatMap((r) => r.issues) satisfies FieldIssue[] });
+    }
+    if (typeof body !== 'object' || body === null) throw new HttpProblem(400, 'the body must be a JSON object (one event) or an array of events');
+    const result = validateTelemetryEvent(body);
+    if (!result.ok) {
+      count(0, 1);
+      throw new HttpProblem(400, `the event failed validation on ${result.issues.length} field(s)`, { errors: result.issues });
+    }
+    count(1, 0);
+    await options.publisher.publish([result.value]);
+    return reply.code(202).send({ accepted: 1, rejected: 0, errors: [] });
+  });
+};
+
+function count(accepted: number, rejected: number): void {
+  if (accepted) pipelineMetrics.recordsIn.inc({ stage: 'ingestion', source: 'http', result: 'accepted' }, accepted);
+  if (rejected) pipelineMetrics.recordsIn.inc({ stage: 'ingestion', source: 'http', result: 'rejected' }, rejected);
+}

@@ -1,0 +1,62 @@
+import type { Logger } from 'pino';
+import { TOPICS, decodeAnomaly, decodeTelemetry, type AnomalyEvent, type FieldIssue, type TelemetryEvent, type Validated } from '@sentinel/contracts';
+import { DeadLetters, type Bus, type ConsumedRecord, type Consumer, type RecordBatch } from '@sentinel/bus';
+import { pipelineMetrics } from '@sentinel/observability';
+import type { Store } from '@sentinel/store';
+
+export const STORAGE_GROUP = 'sentinel-storage';
+
+/**
+ * Writes telemetry and anomalies to the Store. A batch resolves, and so is committed, only once the store
+ * has it durably; writes are idempotent by id, so a redelivered batch is stored once.
+ */
+export class StorageService {
+  private readonly consumers: Consumer[] = [];
+  private readonly deadLetters: DeadLetters;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly store: Store,
+    private readonly logger: Logger,
+  ) {
+    this.deadLetters = new DeadLetters(bus);
+  }
+
+  async start(): Promise<void> {
+    this.consumers.push(
+      await this.bus.topic(TOPICS.telemetry).consume({
+        group: STORAGE_GROUP,
+        handler: (batch) => this.write(batch, decodeTelemetry, (rows: TelemetryEvent[]) => this.store.appendTelemetry(rows), 'telemetry'),
+      }),
+      await this.bus.topic(TOPICS.anomalies).consume({
+        group: STORAGE_GROUP,
+        handler: (batch) => this.write(batch, decodeAnomaly, (rows: AnomalyEvent[]) => this.store.appendAnomalies(rows), 'anomaly'),
+      }),
+    );
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.consumers.splice(0).map((c) => c.stop()));
+  }
+
+  private async write<T>(batch: RecordBatch, decode: (b: Buffer) => Validated<T>, append: (rows: T[]) => Promise<void>, kind: string): Promise<void> {
+    const rows: T[] = [];
+    const bad: Array<{ record: ConsumedRecord; issues: FieldIssue[] }> = [];
+    for (const record of batch.records) {
+      const decoded = decode(record.value);
+      if (decoded.ok) rows.push(decoded.value);
+      else bad.push({ record, issues: decoded.issues });
+    }
+    const stop = pipelineMetrics.storeWriteSeconds.startTimer({ kind });
+    try {
+      await append(rows);
+    } catch (e) {
+      this.logger.error({ err: e, kind, partition: batch.partition }, 'store write failed; the batch will be retried');
+      throw e;
+    } finally {
+      stop();
+    }
+    pipelineMetrics.recordsIn.inc({ stage: 'storage', source: kind, result: 'stored' }, rows.length);
+    await this.deadLetters.send('storage', bad);
+  }
+}

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { formatPath } from '@sentinel/contracts';
+import { SentinelConfigSchema, type SentinelConfig } from './schema.js';
+
+export const ENV_PREFIX = 'SENTINEL_';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * `SENTINEL_SERVER__PORT=9000` sets `server.port`; `__` separates levels and single `_` stays inside a
+ * key, so `SENTINEL_LOG__LEVEL` is `log.level`. Each value is read as a YAML scalar, so numbers,
+ * booleans and JSON arrays keep their types. Keys are matched to the schema case-insensitively.
+ */
+export function envOverrides(env: NodeJS.ProcessEnv): { overrides: Json; sources: Map<string, string> } {
+  const overrides: Json = {};
+  const sources = new Map<string, string>();
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || raw === undefined || name === `${ENV_PREFIX}CONFIG`) continue;
+    const path = name.slice(ENV_PREFIX.length).split('__').map(camelCase);
+    let node = overrides;
+    for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Json;
+    node[path[path.length - 1]!] = parseScalar(raw);
+    sources.set(path.join('.'), name);
+  }
+  return { overrides, sources };
+}
+
+function camelCase(s: string): string {
+  return s.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+function parseScalar(raw: string): unknown {
+  try {
+    return parseYaml(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function merge(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as Json, v) : v;
+  return out;
+}
+
+export interface LoadOptions {
+  /** Path of a YAML file; default `$SENTINEL_CONFIG`, else none. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Applied last, for tests and the CLI's flags. */
+  overrides?: Json;
+}
+
+/** Reads file + env, validates, and throws a ConfigError naming every bad key and where it came from. */
+export function loadConfig(options: LoadOptions = {}): SentinelConfig {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env[`${ENV_PREFIX}CONFIG`];
+  let fromFile: Json = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new ConfigError([`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`]);
+    }
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(text) ?? {};
+    } catch (e) {
+      throw new ConfigError([`${file}: not valid YAML (${(e as Error).message.split('\n')[0]})`]);
+    }
+    if (!isObject(parsed)) throw new ConfigError([`${file}: the top level must be a mapping of keys`]);
+    fromFile = parsed;
+  }
+  const { overrides, sources } = envOverrides(env);
+  const merged = merge(merge(fromFile, overrides), options.overrides ?? {});
+  const result = SentinelConfigSchema.safeParse(merged);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const key = formatPath(issue.path);
+      const origin = sources.get(key) ? ` (from env ${sources.get(key)})` : file ? ` (in ${file})` : '';
+      return `${key}: ${issue.message}${origin}`;
+    }),
+  );
+}

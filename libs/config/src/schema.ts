@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+export const SCOPES = ['ingest', 'read', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+const port = z.number().int().min(1).max(65535);
+
+export const ApiKeySchema = z.object({
+  id: z.string().min(1).max(64),
+  /** The bearer token itself; at least 24 characters so it cannot be guessed. */
+  key: z.string().min(24, { message: 'must be at least 24 characters' }).max(256),
+  scopes: z.array(z.enum(SCOPES)).min(1),
+});
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+
+export const WebhookSubscriberSchema = z.object({
+  id: z.string().min(1).max(64),
+  url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
+  /** Standard Webhooks secret: `whsec_` + base64 of 24–64 random bytes. */
+  secret: z.string().regex(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, { message: 'must be whsec_ followed by base64 of 24-64 bytes' }),
+  minSeverity: z.enum(['low', 'medium', 'high', 'critical']).default('low'),
+  services: z.array(z.string()).default([]),
+  models: z.array(z.string()).default([]),
+  anomalyTypes: z.array(z.string()).default([]),
+});
+export type WebhookSubscriber = z.infer<typeof WebhookSubscriberSchema>;
+
+/**
+ * The whole configuration. Every key has a default, so an empty file runs Sentinel in one process on
+ * embedded defaults; the detection section is filled in by the app from libs/detection's own schema.
+ */
+export const SentinelConfigSchema = z.object({
+  env: z.enum(['development', 'production', 'test']).default('development'),
+  log: z
+    .object({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /** Human-readable logs; by default on when stdout is a terminal. */
+      pretty: z.boolean().optional(),
+    })
+    .default({ level: 'info' }),
+  server: z
+    .object({
+      host: z.string().default('127.0.0.1'),
+      port: port.default(8080),
+      bodyLimitBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
+      maxBatchEvents: z.number().int().min(1).max(100_000).default(5_000),
+    })
+    .default({ host: '127.0.0.1', port: 8080, bodyLimitBytes: 4 * 1024 * 1024, maxBatchEvents: 5_000 }),
+  auth: z
+    .object({
+      keys: z.array(ApiKeySchema).default([]),
+      /** Where `sentinel all` keeps a generated key when none is configured (development only). */
+      devKeyFile: z.string().default('./data/dev-api-key'),
+    })
+    .default({ keys: [], devKeyFile: './data/dev-api-key' })
+    .refine((a) => new Set(a.keys.map((k) => k.key)).size === a.keys.length, { message: 'two API keys share the same key' }),
+  transport: z.enum(['memory', 'kafka']).default('memory'),
+  bus: z
+    .object({ partitions: z.number().int().min(1).max(1024).default(12) })
+    .default({ partitions: 12 }),
+  storage: z
+    .object({
+      backend: z.enum(['duckdb']).default('duckdb'),
+      duckdb: z
+        .object({
+          path: z.string().default('./data/sentinel.duckdb'),
+          batchSize: z.number().int().min(1).default(5_000),
+          flushIntervalMs: z.number().int().min(1).default(200),
+        })
+        .default({ path: './data/sentinel.duckdb', batchSize: 5_000, flushIntervalMs: 200 }),
+    })
+    .default({ backend: 'duckdb', duckdb: { path: './data/sentinel.duckdb', batchSize: 5_000, flushIntervalMs: 200 } }),
+  alerting: z
+    .object({
+      webhooks: z.array(WebhookSubscriberSchema).default([]),
+      /** Webhook targets on loopback, private or link-local addresses are refused unless this is true. */
+      allowPrivateTargets: z.boolean().default(false),
+      timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+      maxAttempts: z.number().int().min(1).max(20).default(4),
+      retryBaseMs: z.number().int().min(1).default(500),
+      dedupWindowMs: z.number().int().min(0).default(300_000),
+    })
+    .default({ webhooks: [], allowPrivateTargets: false, timeoutMs: 10_000, maxAttempts: 4, retryBaseMs: 500, dedupWindowMs: 300_000 }),
+  shutdownTimeoutMs: z.number().int().min(100).default(15_000),
+  detection: z.record(z.string(), z.unknown()).default({}),
+});
+export type SentinelConfig = z.infer<typeof SentinelConfigSchema>;

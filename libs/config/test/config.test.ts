@@ -1,0 +1,70 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/index.js';
+
+function file(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'sentinel-config-')), 'sentinel.yaml');
+  writeFileSync(path, text);
+  return path;
+}
+
+function problems(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('runs on embedded defaults with no file and no env', () => {
+    const c = loadConfig({ env: {} });
+    expect(c.transport).toBe('memory');
+    expect(c.server.port).toBe(8080);
+    expect(c.storage.duckdb.path).toBe('./data/sentinel.duckdb');
+  });
+
+  it('reads a YAML file and lets SENTINEL_* env vars override nested keys with typed values', () => {
+    const path = file('server:\n  port: 9000\nlog:\n  level: debug\n');
+    const c = loadConfig({ file: path, env: { SENTINEL_SERVER__PORT: '9100', SENTINEL_ALERTING__ALLOW_PRIVATE_TARGETS: 'true', SENTINEL_LOG__PRETTY: 'false' } });
+    expect(c.server.port).toBe(9100);
+    expect(c.log.level).toBe('debug');
+    expect(c.alerting.allowPrivateTargets).toBe(true);
+    expect(c.log.pretty).toBe(false);
+  });
+
+  it('finds the file through SENTINEL_CONFIG', () => {
+    const path = file('transport: memory\nserver:\n  port: 7000\n');
+    expect(loadConfig({ env: { SENTINEL_CONFIG: path } }).server.port).toBe(7000);
+  });
+
+  it('names the bad key and where it came from', () => {
+    const path = file('server:\n  port: 99999\n');
+    expect(problems(() => loadConfig({ file: path, env: {} }))[0]).toMatch(new RegExp(`^server\\.port: .*65535.*in ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    expect(problems(() => loadConfig({ env: { SENTINEL_TRANSPORT: 'carrier-pigeon' } }))[0]).toMatch(/^transport: .*\(from env SENTINEL_TRANSPORT\)/);
+  });
+
+  it('rejects short API keys, bad scopes and duplicate keys', () => {
+    const path = file('auth:\n  keys:\n    - { id: a, key: short, scopes: [read] }\n    - { id: b, key: aaaaaaaaaaaaaaaaaaaaaaaaaaaa, scopes: [root] }\n');
+    const p = problems(() => loadConfig({ file: path, env: {} }));
+    expect(p.some((l) => l.startsWith('auth.keys[0].key: must be at least 24 characters'))).toBe(true);
+    expect(p.some((l) => l.startsWith('auth.keys[1].scopes[0]:'))).toBe(true);
+    const dup = file('auth:\n  keys:\n    - { id: a, key: aaaaaaaaaaaaaaaaaaaaaaaaaaaa, scopes: [read] }\n    - { id: b, key: aaaaaaaaaaaaaaaaaaaaaaaaaaaa, scopes: [read] }\n');
+    expect(problems(() => loadConfig({ file: dup, env: {} }))[0]).toMatch(/^auth: two API keys share the same key/);
+  });
+
+  it('rejects a webhook secret that is not whsec_ base64', () => {
+    const path = file('alerting:\n  webhooks:\n    - { id: ops, url: "https://hooks.example.com/x", secret: "hunter2" }\n');
+    expect(problems(() => loadConfig({ file: path, env: {} }))[0]).toMatch(/^alerting\.webhooks\[0\]\.secret: must be whsec_/);
+  });
+
+  it('says clearly when the file is missing or not YAML', () => {
+    expect(problems(() => loadConfig({ file: '/nonexistent/sentinel.yaml', env: {} }))[0]).toMatch(/cannot read \(ENOENT\)/);
+    expect(problems(() => loadConfig({ file: file('server: [unclosed'), env: {} }))[0]).toMatch(/not valid YAML/);
+    expect(problems(() => loadConfig({ file: file('- a\n- b\n'), env: {} }))[0]).toMatch(/top level must be a mapping/);
+  });
+});

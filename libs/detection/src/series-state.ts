@@ -1,0 +1,152 @@
+import type { BaselineStats, DetectorVerdict } from '@sentinel/contracts';
+import type { SeriesParams } from './config.js';
+import { clip, cusumStep, iqrDistance, modifiedZScore, scaleFloor, zScore } from './detectors.js';
+import { combineStrengths, downward, squash, upward } from './ensemble.js';
+import type { RollingWindow } from './rolling-window.js';
+
+const cusumScratch = { upper: 0, lower: 0 };
+
+/**
+ * One series' baseline (rolling window + CUSUM sums) and the judgement of the latest value against it.
+ *
+ * `judge(x)` scores x against the baseline as it stands, leaving the result in plain number fields (no
+ * objects on the hot path; verdicts are built by `verdicts()` only when an anomaly is reported); `learn(x)`
+ * then adds x. Keeping the two apart is what lets an outlier be judged against history, not itself.
+ */
+export class SeriesState {
+  readonly params: SeriesParams;
+  window: RollingWindow;
+  cusumUpper = 0;
+  cusumLower = 0;
+  /** Samples left during which reports are suppressed after the last one (config `cooldown`). */
+  quietFor = 0;
+  /** Timestamp of the last event that fed this series ('' for none). */
+  lastTimestamp = '';
+
+  // The last judgement. `judged` is false during warm-up, when nothing below is meaningful.
+  judged = false;
+  count = 0;
+  mean = 0;
+  std = 0;
+  median = 0;
+  mad = 0;
+  q1 = 0;
+  q3 = 0;
+  /** The dispersion floor the statistics were measured against (detectors.ts). */
+  floor = 0;
+  zStat = 0;
+  iqrStat = 0;
+  madStat = 0;
+  /** Signed CUSUM statistic of this step: +upper sum or −lower sum, whichever is larger, before any reset. */
+  cusumStat = 0;
+  /** 1 when the judged deviation points up, −1 down. */
+  direction = 1;
+  /** Ensemble score in [0, 1] (0 in warm-up and while quiet). */
+  score = 0;
+  /** Ensemble score before cooldown suppression. */
+  rawScore = 0;
+
+  constructor(params: SeriesParams, window: RollingWindow) {
+    this.params = params;
+    this.window = window;
+  }
+
+  /** Scores x (finite, checked by the caller) against the current baseline and advances CUSUM. */
+  judge(x: number): number {
+    const w = this.window;
+    const p = this.params;
+    const n = w.count;
+    if (n < p.warmup) {
+      this.judged = false;
+      this.score = 0;
+      this.rawScore = 0;
+      return 0;
+    }
+    const t = p.thresholds;
+    const mean = w.mean;
+    const std = w.std;
+    const median = w.median;
+    const mad = w.mad(median);
+    const q1 = w.quantile(0.25);
+    const q3 = w.quantile(0.75);
+    const floor = scaleFloor(median, x, p.minScale, p.relativeScaleFloor);
+    const z = zScore(x, mean, std, floor);
+    const iqrStat = iqrDistance(x, q1, q3, floor);
+    const madStat = modifiedZScore(x, median, mad, floor);
+
+    if (p.cusum) cusumStep(this.cusumUpper, this.cusumLower, clip(z, t.cusumClip), t.cusumK, cusumScratch);
+    else cusumScratch.upper = cusumScratch.lower = 0;
+    const upper = cusumScratch.upper;
+    const lower = cusumScratch.lower;
+    if (upper > t.cusumH || lower > t.cusumH) {
+      // An alarm restarts both sums, so the next alarm needs fresh evidence of a (further) shift.
+      this.cusumUpper = 0;
+      this.cusumLower = 0;
+    } else {
+      this.cusumUpper = upper;
+      this.cusumLower = lower;
+    }
+
+    const rUp = p.up ? combineStrengths(upward(z, t.zScore), upward(iqrStat, t.iqrK), upward(madStat, t.mad), upper / t.cusumH) : 0;
+    const rDown = p.down ? combineStrengths(downward(z, t.zScore), downward(iqrStat, t.iqrK), downward(madStat, t.mad), lower / t.cusumH) : 0;
+    const raw = squash(rUp >= rDown ? rUp : rDown);
+
+    this.judged = true;
+    this.count = n;
+    this.mean = mean;
+    this.std = std;
+    this.median = median;
+    this.mad = mad;
+    this.q1 = q1;
+    this.q3 = q3;
+    this.floor = floor;
+    this.zStat = z;
+    this.iqrStat = iqrStat;
+    this.madStat = madStat;
+    this.cusumStat = upper >= lower ? upper : -lower;
+    this.direction = rUp >= rDown ? 1 : -1;
+    this.rawScore = raw;
+    if (this.quietFor > 0) {
+      this.quietFor--;
+      this.score = 0;
+    } else {
+      this.score = raw;
+      if (raw >= p.minScore && p.cooldown > 0) this.quietFor = p.cooldown;
+    }
+    return this.score;
+  }
+
+  learn(x: number, timestamp: string): void {
+    this.window.push(x);
+    this.lastTimestamp = timestamp;
+  }
+
+  /** Every detector's verdict on the last judged value (allocates; call only when reporting). */
+  verdicts(): DetectorVerdict[] {
+    const t = this.params.thresholds;
+    return [
+      verdict('z_score', this.zStat, t.zScore),
+      verdict('iqr', this.iqrStat, t.iqrK),
+      verdict('mad', this.madStat, t.mad),
+      verdict('cusum', this.cusumStat, t.cusumH),
+    ];
+  }
+
+  /** Baseline statistics the last value was judged against. */
+  judgedStats(): BaselineStats {
+    return { count: this.count, mean: this.mean, std_dev: this.std, median: this.median, mad: this.mad, q1: this.q1, q3: this.q3 };
+  }
+
+  /** Baseline statistics as they stand now (after the last learn). */
+  currentStats(): BaselineStats {
+    const w = this.window;
+    if (w.count === 0) return { count: 0, mean: 0, std_dev: 0, median: 0, mad: 0, q1: 0, q3: 0 };
+    const median = w.median;
+    return { count: w.count, mean: w.mean, std_dev: w.std, median, mad: w.mad(median), q1: w.quantile(0.25), q3: w.quantile(0.75) };
+  }
+}
+
+function verdict(method: DetectorVerdict['method'], statistic: number, threshold: number): DetectorVerdict {
+  const r = (statistic < 0 ? -statistic : statistic) / threshold;
+  return { method, anomalous: r > 1, score: squash(r), statistic, threshold };
+}

@@ -1,0 +1,31 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The one registry of the process: every app registers its metrics here and /metrics serves it. */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'sentinel_process_' });
+
+function counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+  return new Counter({ name, help, labelNames, registers: [registry] });
+}
+
+/** Shared instruments. Labels are bounded sets: never an event id or a free-form string. */
+export const pipelineMetrics = {
+  recordsIn: counter('sentinel_records_in_total', 'Records received by a stage, by source and result', ['stage', 'source', 'result'] as const),
+  anomalies: counter('sentinel_anomalies_total', 'Anomalies raised, by severity, type and method', ['severity', 'type', 'method'] as const),
+  activeSeries: new Gauge({ name: 'sentinel_active_series', help: 'Series with a baseline in this process', registers: [registry] }),
+  storeWriteSeconds: new Histogram({
+    name: 'sentinel_store_write_duration_seconds',
+    help: 'Duration of one batched store write',
+    labelNames: ['kind'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  }),
+  webhookDeliveries: counter('sentinel_webhook_deliveries_total', 'Webhook delivery attempts by result', ['result'] as const),
+  httpRequestSeconds: new Histogram({
+    name: 'sentinel_http_request_duration_seconds',
+    help: 'HTTP request duration by route and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  }),
+};
