@@ -30,7 +30,7 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (app, { sto
       });
       return { data: page.items, next_cursor: page.nextCursor };
     } catch (e: unknown) {
-      if (e instanceof StoreQueryError) throw new HttpProblem(400, e.message, { errors: [{ field: 'cursor', reason: e.message }] });
+      if (e instanceof StoreQueryError) throw new HttpProblem(400, e.message, { errors: [{ field: e.field, reason: e.message }] });
       throw e;
     }
   });

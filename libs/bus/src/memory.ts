@@ -82,7 +82,8 @@ class MemoryConsumer implements Consumer {
     const resume = (await this.options.onAssign?.(all)) ?? new Map<number, string>();
     this.position = all.map((p) => {
       const from = resume.get(p);
-      return from === undefined ? this.group.committed[p]! : Number(from);
+      // Like Kafka's auto.offset.reset=earliest: an offset already trimmed resumes at the oldest record kept.
+      return Math.max(this.topic.base[p]!, from === undefined ? this.group.committed[p]! : Number(from));
     });
     this.loop = this.run();
   }

@@ -70,10 +70,23 @@ describe('MemoryBus', () => {
     expect(second).toEqual([4]);
     await c2.stop();
     expect(revoked).toEqual([[0]]);
+    await bus.close();
+  });
+
+  it('starts a group at the offset onAssign returns, or at the oldest record kept if that was trimmed', async () => {
+    const bus = new MemoryBus(1);
+    const t = bus.topic('t');
+    await t.publish([rec('k', 1), rec('k', 2), rec('k', 3), rec('k', 4)]);
     const replay: number[] = [];
-    await t.consume({ group: 'g2', handler: async (b) => void replay.push(...b.records.map((r) => Number(r.value))), onAssign: async () => new Map([[0, '2']]) });
+    const c = await t.consume({ group: 'g', handler: async (b) => void replay.push(...b.records.map((r) => Number(r.value))), onAssign: async () => new Map([[0, '2']]) });
     await until(() => replay.length === 2);
     expect(replay).toEqual([3, 4]);
+    await c.stop();
+    await t.publish([rec('k', 5)]);
+    const late: number[] = [];
+    await t.consume({ group: 'g', handler: async (b) => void late.push(...b.records.map((r) => Number(r.value))), onAssign: async () => new Map([[0, '0']]) });
+    await until(() => late.length === 1);
+    expect(late).toEqual([5]);
     await bus.close();
   });
 
