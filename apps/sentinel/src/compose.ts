@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import { TOPICS } from '@sentinel/contracts';
 import { MemoryBus } from '@sentinel/bus';
 import type { ApiKey, SentinelConfig } from '@sentinel/config';
-import { DetectionConfigSchema } from '@sentinel/detection';
 import { createHttpServer } from '@sentinel/http';
 import { DuckDbStore } from '@sentinel/store';
 import { AlertingService } from '@sentinel/app-alerting';
@@ -25,7 +24,7 @@ export interface RunningSentinel {
 export async function startAll(config: SentinelConfig, logger: Logger, keys: readonly ApiKey[]): Promise<RunningSentinel> {
   const bus = new MemoryBus(config.bus.partitions);
   const store = await DuckDbStore.open(config.storage.duckdb);
-  const detection = new DetectionService({ bus, config: DetectionConfigSchema.parse(config.detection), logger: logger.child({ app: 'detection' }) });
+  const detection = new DetectionService({ bus, config: config.detection, logger: logger.child({ app: 'detection' }) });
   const storage = new StorageService(bus, store, logger.child({ app: 'storage' }));
   const alerting = new AlertingService(bus, config.alerting, logger.child({ app: 'alerting' }));
   await storage.start();

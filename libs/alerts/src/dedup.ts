@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { AnomalyEvent } from '@sentinel/contracts';
+import { severityRank, type AnomalyEvent } from '@sentinel/contracts';
 
 export interface DedupDecision {
   send: boolean;
@@ -10,13 +10,16 @@ export interface DedupDecision {
 interface Entry {
   windowStart: number;
   count: number;
+  /** Highest severity sent in this window: a worse one is an escalation and is sent too. */
+  sentRank: number;
   seen: Set<string>;
 }
 
 /**
  * The same (series, anomaly type) within a fixed window becomes one alert with a count. The window does
  * not slide, so a steady stream still alerts once per window (the anchor's sliding window never does).
- * A repeated alert id is the same anomaly replayed and never counts twice.
+ * A repeated alert id is the same anomaly replayed and never counts twice. A severity above any sent in the
+ * window is sent at once: otherwise a low first alert, which a pager's filter drops, would hide a critical one.
  */
 export class AlertDeduplicator {
   private readonly entries: LRUCache<string, Entry>;
@@ -33,12 +36,15 @@ export class AlertDeduplicator {
     const key = `${anomaly.series_key}\u001f${anomaly.anomaly_type}`;
     const entry = this.entries.get(key);
     if (!entry || nowMs - entry.windowStart >= this.windowMs) {
-      this.entries.set(key, { windowStart: nowMs, count: 1, seen: new Set([anomaly.alert_id]) });
+      this.entries.set(key, { windowStart: nowMs, count: 1, sentRank: severityRank(anomaly.severity), seen: new Set([anomaly.alert_id]) });
       return { send: true, count: 1 };
     }
     if (entry.seen.has(anomaly.alert_id)) return { send: false, count: entry.count };
     entry.seen.add(anomaly.alert_id);
     entry.count++;
-    return { send: false, count: entry.count };
+    const rank = severityRank(anomaly.severity);
+    if (rank <= entry.sentRank) return { send: false, count: entry.count };
+    entry.sentRank = rank;
+    return { send: true, count: entry.count };
   }
 }

@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { DetectionConfigSchema } from '@sentinel/detection';
 
 export const SCOPES = ['ingest', 'read', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-const port = z.number().int().min(1).max(65535);
+/** 0 lets the OS pick a free port (tests, side-by-side instances). */
+const port = z.number().int().min(0).max(65535);
 
 export const ApiKeySchema = z.object({
   id: z.string().min(1).max(64),
@@ -27,7 +29,7 @@ export type WebhookSubscriber = z.infer<typeof WebhookSubscriberSchema>;
 
 /**
  * The whole configuration. Every key has a default, so an empty file runs Sentinel in one process on
- * embedded defaults; the detection section is filled in by the app from libs/detection's own schema.
+ * embedded defaults. The detection section is libs/detection's own schema, so a bad threshold is named at start-up.
  */
 export const SentinelConfigSchema = z.object({
   env: z.enum(['development', 'production', 'test']).default('development'),
@@ -82,6 +84,8 @@ export const SentinelConfigSchema = z.object({
     })
     .default({ webhooks: [], allowPrivateTargets: false, timeoutMs: 10_000, maxAttempts: 4, retryBaseMs: 500, dedupWindowMs: 300_000 }),
   shutdownTimeoutMs: z.number().int().min(100).default(15_000),
-  detection: z.record(z.string(), z.unknown()).default({}),
+  detection: DetectionConfigSchema.prefault({}),
 });
 export type SentinelConfig = z.infer<typeof SentinelConfigSchema>;
+/** What a config file may say: every key optional. */
+export type SentinelConfigInput = z.input<typeof SentinelConfigSchema>;

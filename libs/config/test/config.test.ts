@@ -62,6 +62,13 @@ describe('config', () => {
     expect(problems(() => loadConfig({ file: path, env: {} }))[0]).toMatch(/^alerting\.webhooks\[0\]\.secret: must be whsec_/);
   });
 
+  it('validates the detection section with the engine schema and fills its defaults', () => {
+    expect(loadConfig({ env: {} }).detection.window).toBe(1000);
+    const path = file('detection:\n  window: 500\n  thresholds:\n    zScore: -1\n');
+    expect(problems(() => loadConfig({ file: path, env: {} }))[0]).toMatch(/^detection\.thresholds\.zScore: /);
+    expect(loadConfig({ env: { SENTINEL_DETECTION__WINDOW: '250' } }).detection.window).toBe(250);
+  });
+
   it('says clearly when the file is missing or not YAML', () => {
     expect(problems(() => loadConfig({ file: '/nonexistent/sentinel.yaml', env: {} }))[0]).toMatch(/cannot read \(ENOENT\)/);
     expect(problems(() => loadConfig({ file: file('server: [unclosed'), env: {} }))[0]).toMatch(/not valid YAML/);

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
 import type { ApiKey } from '@sentinel/config';
 import { pipelineMetrics, registry } from '@sentinel/observability';
 import { registerApiKeyAuth } from './auth.js';
@@ -44,11 +44,15 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimitBytes,
-    disableRequestLogging: true,
+    // One line per request would dominate the log at ingest rates; request metrics cover it.
+    logController: new LogController({ disableRequestLogging: true }),
     // Prototype-poisoning payloads are refused rather than silently stripped.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   });
+
+  // Every body Sentinel takes is JSON (or a parser a plugin adds); plain text would reach handlers as a string.
+  app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((error: FastifyError | HttpProblem, request, reply) => {
     if (error instanceof HttpProblem) {

@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 /** The one registry of the process: every app registers its metrics here and /metrics serves it. */
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'sentinel_process_' });
+collectDefaultMetrics({ register: registry, prefix: 'sentinel_' });
 
 function counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
   return new Counter({ name, help, labelNames, registers: [registry] });

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { AnomalyEvent } from '@sentinel/contracts';
-import { generateTraffic, type Injection } from '../demo/traffic.js';
+import { detectionsOf, generateTraffic, type Injection } from '../demo/traffic.js';
 
 const HELP = `usage: sentinel demo [--url http://127.0.0.1:8080] [--key <api key>] [--events 30000] [--hours 6] [--seed 7]
 
@@ -53,7 +53,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   process.stdout.write(`sent in ${seconds.toFixed(1)} s (${Math.round(traffic.events.length / seconds)} events/s); waiting for detection ...\n\n`);
   const detected = await waitForAnomalies(base, headers, endMs - hours * 3_600_000);
   printReport(traffic.injections, detected);
-  return traffic.injections.every((inj) => matching(inj, detected).length > 0) ? 0 : 1;
+  return traffic.injections.every((inj) => detectionsOf(inj, detected).length > 0) ? 0 : 1;
 }
 
 function usage(message: string): number {
@@ -94,18 +94,9 @@ async function fetchAll(base: string, headers: Record<string, string>, fromMs: n
   return out;
 }
 
-/** Detected anomalies of the injected kind on the injected series, during the window or just after it. */
-function matching(inj: Injection, detected: AnomalyEvent[]): AnomalyEvent[] {
-  const grace = 5 * 60_000;
-  return detected.filter((a) => {
-    const t = Date.parse(a.timestamp);
-    return a.service_name === inj.service && a.model === inj.model && a.anomaly_type === inj.kind && t >= inj.from && t <= inj.to + grace;
-  });
-}
-
 function printReport(injections: Injection[], detected: AnomalyEvent[]): void {
   const rows = injections.map((inj) => {
-    const hits = matching(inj, detected);
+    const hits = detectionsOf(inj, detected);
     const first = hits.map((h) => Date.parse(h.timestamp)).sort((a, b) => a - b)[0];
     return [
       inj.kind,
@@ -121,7 +112,7 @@ function printReport(injections: Injection[], detected: AnomalyEvent[]): void {
     process.stdout.write(`  ${r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')}\n`);
     if (i === 0) process.stdout.write(`  ${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
   }
-  const explained = new Set(injections.flatMap((inj) => matching(inj, detected)).map((a) => a.alert_id));
+  const explained = new Set(injections.flatMap((inj) => detectionsOf(inj, detected)).map((a) => a.alert_id));
   const other = detected.filter((a) => !explained.has(a.alert_id));
   const byType = new Map<string, number>();
   for (const a of other) byType.set(a.anomaly_type, (byType.get(a.anomaly_type) ?? 0) + 1);

@@ -1,4 +1,4 @@
-import type { AnomalyType, TelemetryEventInput } from '@sentinel/contracts';
+import type { AnomalyEvent, AnomalyType, TelemetryEventInput } from '@sentinel/contracts';
 import { Random } from './random.js';
 
 interface SeriesProfile {
@@ -78,10 +78,11 @@ export function generateTraffic(options: TrafficOptions): { events: TelemetryEve
   const meanGap = options.spanMs / options.events;
   const events: TelemetryEventInput[] = [];
   let t = start;
-  while (events.length < options.events && t < options.endMs) {
+  while (events.length < options.events) {
     const hour = (new Date(t).getUTCHours() + new Date(t).getUTCMinutes() / 60) / 24;
     const load = 1 + 0.5 * Math.sin(2 * Math.PI * (hour - 0.25));
     t += (meanGap / load) * (0.5 + r.next());
+    if (t >= options.endMs) break;
     let pick = r.next() * totalWeight;
     const profile = PROFILES.find((p) => (pick -= p.weight) < 0) ?? PROFILES[0]!;
     const call: MutableCall = {
@@ -115,4 +116,13 @@ export function generateTraffic(options: TrafficOptions): { events: TelemetryEve
     });
   }
   return { events, injections };
+}
+
+/** Detected anomalies of the injected kind on the injected series, during the window or just after it. */
+export function detectionsOf(inj: Injection, detected: AnomalyEvent[]): AnomalyEvent[] {
+  const grace = 5 * 60_000;
+  return detected.filter((a) => {
+    const t = Date.parse(a.timestamp);
+    return a.service_name === inj.service && a.model === inj.model && a.anomaly_type === inj.kind && t >= inj.from && t <= inj.to + grace;
+  });
 }
