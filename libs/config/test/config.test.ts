@@ -69,6 +69,14 @@ describe('config', () => {
     expect(loadConfig({ env: { SENTINEL_DETECTION__WINDOW: '250' } }).detection.window).toBe(250);
   });
 
+  it('accepts the example config in deploy/ once its placeholder keys are replaced', () => {
+    const example = new URL('../../../deploy/sentinel.example.yaml', import.meta.url).pathname;
+    expect(problems(() => loadConfig({ file: example, env: {} })).every((l) => /^auth\.keys\[\d\]\.key: must be at least 24/.test(l))).toBe(true);
+    const c = loadConfig({ file: example, env: { SENTINEL_AUTH__KEYS: '[{id: collector, key: 0123456789abcdef0123456789, scopes: [ingest]}]' } });
+    expect(c.alerting.webhooks[0]!.minSeverity).toBe('high');
+    expect(c.auth.keys).toHaveLength(1);
+  });
+
   it('says clearly when the file is missing or not YAML', () => {
     expect(problems(() => loadConfig({ file: '/nonexistent/sentinel.yaml', env: {} }))[0]).toMatch(/cannot read \(ENOENT\)/);
     expect(problems(() => loadConfig({ file: file('server: [unclosed'), env: {} }))[0]).toMatch(/not valid YAML/);

@@ -53,18 +53,26 @@ const uuid = z
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   });
 
-export const PromptInfoSchema = z.object({
-  text: requiredString(MAX_TEXT_LENGTH),
-  tokens: tokenCount,
-  embedding,
-});
+const objectError = { error: (i: { input: unknown }) => (i.input === undefined ? 'is required' : `must be an object, got ${describe(i.input)}`) };
 
-export const ResponseInfoSchema = z.object({
-  text: requiredString(MAX_TEXT_LENGTH),
-  tokens: tokenCount,
-  finish_reason: requiredString(64),
-  embedding,
-});
+export const PromptInfoSchema = z.object(
+  {
+    text: requiredString(MAX_TEXT_LENGTH),
+    tokens: tokenCount,
+    embedding,
+  },
+  objectError,
+);
+
+export const ResponseInfoSchema = z.object(
+  {
+    text: requiredString(MAX_TEXT_LENGTH),
+    tokens: tokenCount,
+    finish_reason: requiredString(64),
+    embedding,
+  },
+  objectError,
+);
 
 /**
  * The anchor's wire format (llm-sentinel `TelemetryEvent`) plus the optional `time_to_first_token_ms`.

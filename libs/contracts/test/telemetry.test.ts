@@ -46,6 +46,8 @@ describe('TelemetryEvent: the anchor wire format', () => {
     const fields = fieldsOf({});
     expect(fields).toEqual(expect.arrayContaining(['event_id', 'timestamp', 'service_name', 'model', 'prompt', 'response', 'latency_ms', 'cost_usd', 'metadata', 'errors']));
     expect(issuesOf({}).find((i) => i.field === 'metadata')?.reason).toMatch(/required/);
+    for (const i of issuesOf({})) expect(i.reason, i.field).toMatch(/^is required/);
+    expect(issuesOf(sampleTelemetry({ prompt: 'hello' as never })).map((i) => `${i.field}: ${i.reason}`)).toEqual(['prompt: must be an object, got string']);
   });
 
   it('rejects empty or over-long names', () => {
