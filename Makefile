@@ -8,8 +8,9 @@ STAMP := node_modules/.install-stamp
 run: install ## install and start Sentinel in one process on embedded defaults
 	$(NODE_RUN) apps/sentinel/src/main.ts all
 
-test: install ## install, start what the tests need, and run every check and test
+test: install ## install, start what the tests need (Kafka, Redis, RabbitMQ), and run every check and test
 	$(MAKE) typecheck lint
+	bash scripts/dev-up.sh
 	bash scripts/test.sh
 
 install: $(STAMP)

@@ -1,14 +1,33 @@
 import { defineConfig } from 'vitest/config';
 
+/** Suites that share the one local Kafka broker, and one of which restarts it: they run after the rest, one file at a time. */
+const KAFKA_SUITES = ['libs/bus/test/kafka*.test.ts', 'apps/sentinel/test/services/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['libs/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'bench/**/*.test.ts'],
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Suites that start servers on fixed loopback ports or share Kafka topics must not overlap.
-    fileParallelism: true,
     pool: 'forks',
-    reporters: process.env.CI ? ['default'] : ['default'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['libs/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'bench/**/*.test.ts'],
+          exclude: KAFKA_SUITES,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'kafka',
+          include: KAFKA_SUITES,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

@@ -3,33 +3,45 @@ import { TOPICS, decodeTelemetry, encodeJson, shardKey, type AnomalyEvent, type 
 import { DeadLetters, type Bus, type ConsumedRecord, type Consumer, type RecordBatch, type Topic } from '@sentinel/bus';
 import { BaselineShard, type DetectionConfig } from '@sentinel/detection';
 import { pipelineMetrics } from '@sentinel/observability';
+import type { CheckpointStore } from '@sentinel/state';
 
 export const DETECTION_GROUP = 'sentinel-detection';
-
-/** Where a shard's baselines are kept between owners: the snapshot and the offset it reflects. */
-export interface CheckpointStore {
-  load(partition: number): Promise<{ snapshot: Uint8Array; nextOffset: string } | null>;
-  save(partition: number, snapshot: Uint8Array, nextOffset: string): Promise<void>;
-}
 
 export interface DetectionServiceOptions {
   bus: Bus;
   config: DetectionConfig;
   logger: Logger;
+  /** Without one (one process), a shard lives as long as the process. */
   checkpoints?: CheckpointStore;
+  /** A held shard is checkpointed after a batch when its last checkpoint is older than this. */
+  checkpointIntervalMs?: number;
+  now?: () => number;
+}
+
+interface HeldShard {
+  shard: BaselineShard;
+  nextOffset: string;
+  checkpointedAt: number;
 }
 
 /**
  * Consumes telemetry and keeps one BaselineShard per assigned partition, so the baselines of a series
  * live where its records arrive. Anomalies go to `sentinel.anomalies.v1` before the batch is committed.
+ *
+ * With a CheckpointStore, a shard is saved with the offset it reflects, periodically and when its
+ * partition is revoked; the next owner restores it and resumes at exactly that offset. A partition with
+ * no checkpoint is replayed from its start: the only way to rebuild its baselines exactly. Either way
+ * the anomalies, and their deterministic ids, are those of a run that never stopped.
  */
 export class DetectionService {
-  private readonly shards = new Map<number, { shard: BaselineShard; nextOffset: string }>();
+  private readonly shards = new Map<number, HeldShard>();
+  private readonly now: () => number;
   private readonly anomalies: Topic;
   private readonly deadLetters: DeadLetters;
   private consumer: Consumer | null = null;
 
   constructor(private readonly options: DetectionServiceOptions) {
+    this.now = options.now ?? Date.now;
     this.anomalies = options.bus.topic(TOPICS.anomalies);
     this.deadLetters = new DeadLetters(options.bus);
   }
@@ -55,16 +67,14 @@ export class DetectionService {
 
   private async assign(partitions: number[]): Promise<Map<number, string>> {
     const resume = new Map<number, string>();
+    const checkpoints = this.options.checkpoints;
     for (const p of partitions) {
-      const saved = await this.options.checkpoints?.load(p);
-      if (saved) {
-        this.shards.set(p, { shard: BaselineShard.restore(saved.snapshot, this.options.config), nextOffset: saved.nextOffset });
-        resume.set(p, saved.nextOffset);
-      } else {
-        this.shards.set(p, { shard: new BaselineShard(this.options.config), nextOffset: '0' });
-      }
+      const saved = await checkpoints?.load(p);
+      const shard = saved ? BaselineShard.restore(saved.snapshot, this.options.config) : new BaselineShard(this.options.config);
+      this.shards.set(p, { shard, nextOffset: saved?.nextOffset ?? '0', checkpointedAt: this.now() });
+      if (checkpoints) resume.set(p, saved?.nextOffset ?? '0');
     }
-    this.options.logger.debug({ partitions, restored: resume.size }, 'detection partitions assigned');
+    this.options.logger.info({ partitions, restored: partitions.filter((p) => resume.get(p) !== '0') }, 'detection partitions assigned');
     this.updateSeriesGauge();
     return resume;
   }
@@ -72,16 +82,23 @@ export class DetectionService {
   private async revoke(partitions: number[]): Promise<void> {
     for (const p of partitions) {
       const held = this.shards.get(p);
-      if (held && this.options.checkpoints) await this.options.checkpoints.save(p, held.shard.snapshot(), held.nextOffset);
+      if (held) await this.checkpoint(p, held);
       this.shards.delete(p);
     }
+    this.options.logger.info({ partitions }, 'detection partitions revoked');
     this.updateSeriesGauge();
+  }
+
+  private async checkpoint(partition: number, held: HeldShard): Promise<void> {
+    if (!this.options.checkpoints) return;
+    await this.options.checkpoints.save(partition, { snapshot: held.shard.snapshot(), nextOffset: held.nextOffset });
+    held.checkpointedAt = this.now();
   }
 
   private async process(batch: RecordBatch): Promise<void> {
     let held = this.shards.get(batch.partition);
     if (!held) {
-      held = { shard: new BaselineShard(this.options.config), nextOffset: '0' };
+      held = { shard: new BaselineShard(this.options.config), nextOffset: '0', checkpointedAt: this.now() };
       this.shards.set(batch.partition, held);
     }
     const found: AnomalyEvent[] = [];
@@ -101,6 +118,7 @@ export class DetectionService {
       for (const a of found) pipelineMetrics.anomalies.inc({ severity: a.severity, type: a.anomaly_type, method: a.detection_method });
     }
     held.nextOffset = batch.nextOffset;
+    if (this.now() - held.checkpointedAt >= (this.options.checkpointIntervalMs ?? 5_000)) await this.checkpoint(batch.partition, held);
     this.updateSeriesGauge();
   }
 

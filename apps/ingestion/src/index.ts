@@ -1,2 +1,3 @@
 export * from './routes.js';
 export * from './publisher.js';
+export * from './raw-consumer.js';

@@ -1,5 +1,5 @@
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { validateTelemetryBatch, validateTelemetryEvent, type FieldIssue } from '@sentinel/contracts';
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { validateTelemetryBatch, validateTelemetryEvent, type FieldIssue, type TelemetryEvent } from '@sentinel/contracts';
 import { HttpProblem } from '@sentinel/http';
 import { pipelineMetrics } from '@sentinel/observability';
 import type { TelemetryPublisher } from './publisher.js';
@@ -23,7 +23,7 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async
       const { accepted, rejected } = validateTelemetryBatch(body);
       count(accepted.length, rejected.length);
       if (accepted.length === 0) throw new HttpProblem(400, `all ${body.length} events failed validation`, { errors: rejected.flatMap((r) => r.issues), rejected: rejected.map((r) => r.index) });
-      await options.publisher.publish(accepted);
+      await publish(options.publisher, accepted, request.log);
       return reply.code(202).send({ accepted: accepted.length, rejected: rejected.length, errors: rejected.flatMap((r) => r.issues) satisfies FieldIssue[] });
     }
     if (typeof body !== 'object' || body === null) throw new HttpProblem(400, 'the body must be a JSON object (one event) or an array of events');
@@ -33,7 +33,7 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async
       throw new HttpProblem(400, `the event failed validation on ${result.issues.length} field(s)`, { errors: result.issues });
     }
     count(1, 0);
-    await options.publisher.publish([result.value]);
+    await publish(options.publisher, [result.value], request.log);
     return reply.code(202).send({ accepted: 1, rejected: 0, errors: [] });
   });
 };
@@ -41,4 +41,17 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async
 function count(accepted: number, rejected: number): void {
   if (accepted) pipelineMetrics.recordsIn.inc({ stage: 'ingestion', source: 'http', result: 'accepted' }, accepted);
   if (rejected) pipelineMetrics.recordsIn.inc({ stage: 'ingestion', source: 'http', result: 'rejected' }, rejected);
+}
+
+/**
+ * A bus that cannot take the events (Kafka down past the producer's retries) is the server's trouble, not
+ * the caller's: 503 with Retry-After, so the client sends the same events again. Ids make that idempotent.
+ */
+async function publish(publisher: TelemetryPublisher, events: TelemetryEvent[], log: FastifyBaseLogger): Promise<void> {
+  try {
+    await publisher.publish(events);
+  } catch (e) {
+    log.error({ err: e, events: events.length }, 'publishing telemetry failed');
+    throw new HttpProblem(503, 'the event bus is unavailable; nothing was accepted, send the same events again', { headers: { 'retry-after': '2' } });
+  }
 }

@@ -1,52 +1,79 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { TOPICS } from '@sentinel/contracts';
-import { MemoryBus } from '@sentinel/bus';
-import type { ApiKey, SentinelConfig } from '@sentinel/config';
-import { createHttpServer } from '@sentinel/http';
+import { MemoryBus, type Bus } from '@sentinel/bus';
+import { ConfigError, type ApiKey, type SentinelConfig } from '@sentinel/config';
+import { createHttpServer, type DependencyCheck } from '@sentinel/http';
 import { DuckDbStore } from '@sentinel/store';
+import { RedisCheckpointStore, connectRedis } from '@sentinel/state';
 import { AlertingService } from '@sentinel/app-alerting';
 import { apiRoutes } from '@sentinel/app-api';
-import { DetectionService } from '@sentinel/app-detection';
-import { TelemetryPublisher, ingestionRoutes } from '@sentinel/app-ingestion';
+import { DETECTION_GROUP, DetectionService } from '@sentinel/app-detection';
+import { RawTopicIngestion, TelemetryPublisher, ingestionRoutes } from '@sentinel/app-ingestion';
 import { StorageService } from '@sentinel/app-storage';
+import { openKafkaBus } from './kafka.js';
+
+export const APPS = ['ingestion', 'detection', 'storage', 'alerting', 'api'] as const;
+export type AppName = (typeof APPS)[number];
 
 export interface RunningSentinel {
   http: FastifyInstance;
   url: string;
-  /** Resolves when every record accepted so far has been detected, stored and handed to alerting. */
+  /** Over the in-memory bus: resolves when every record accepted so far has been detected, stored and handed to alerting. */
   settle(timeoutMs?: number): Promise<void>;
-  /** Graceful stop: intake first, then drain, then close, within the deadline. */
+  /** Graceful stop: intake first, then drain, checkpoint and commit, then close. */
   stop(): Promise<void>;
 }
 
-/** `sentinel all`: every app in one process over the in-memory bus, DuckDB for storage. */
-export async function startAll(config: SentinelConfig, logger: Logger, keys: readonly ApiKey[]): Promise<RunningSentinel> {
-  const bus = new MemoryBus(config.bus.partitions);
-  const store = await DuckDbStore.open(config.storage.duckdb);
-  const detection = new DetectionService({ bus, config: config.detection, logger: logger.child({ app: 'detection' }) });
-  const storage = new StorageService(bus, store, logger.child({ app: 'storage' }));
-  const alerting = new AlertingService(bus, config.alerting, logger.child({ app: 'alerting' }));
-  await storage.start();
-  await alerting.start();
-  await detection.start();
+/**
+ * Starts the given apps in this process. `sentinel all` is all five over the configured transport (the
+ * in-memory bus by default); `sentinel detection` is one of them, over Kafka. Every process serves
+ * /health and /metrics; ingestion adds POST /v1/telemetry and the query API is served where the store is.
+ */
+export async function startApps(apps: readonly AppName[], config: SentinelConfig, logger: Logger, keys: readonly ApiKey[]): Promise<RunningSentinel> {
+  const runs = (app: AppName) => apps.includes(app);
+  if (runs('api') && !runs('storage')) {
+    throw new ConfigError([`storage.backend: the DuckDB store has one writer, so its query API is served by the storage process; run \`sentinel storage\` (it answers /v1/anomalies and /v1/telemetry)`]);
+  }
+  const memory = config.transport === 'memory';
+  if (memory && apps.length < APPS.length) throw new ConfigError([`transport: "memory" connects apps inside one process only; run \`sentinel all\`, or set transport: kafka`]);
 
-  const http = createHttpServer({
-    logger,
-    keys,
-    bodyLimitBytes: config.server.bodyLimitBytes,
-    dependencies: [
-      { name: 'store', check: () => store.check() },
-      { name: 'bus', check: () => bus.check() },
-    ],
-  });
-  await http.register(ingestionRoutes, { publisher: new TelemetryPublisher(bus), maxBatchEvents: config.server.maxBatchEvents });
-  await http.register(apiRoutes, { store });
+  const stops: Array<() => Promise<void>> = [];
+  const bus: Bus = memory ? new MemoryBus(config.bus.partitions) : await openKafkaBus(config, logger);
+  stops.push(() => bus.close());
+  const dependencies: DependencyCheck[] = [{ name: 'bus', check: () => bus.check() }];
+
+  const store = runs('storage') ? await DuckDbStore.open(config.storage.duckdb) : null;
+  if (store) {
+    stops.push(() => store.close());
+    dependencies.unshift({ name: 'store', check: () => store.check() });
+  }
+  const redis = runs('detection') && !memory ? await connectRedis({ url: config.redis.url, logger }) : null;
+  if (redis) {
+    stops.push(async () => void (await redis.quit()));
+    dependencies.push({ name: 'redis', check: async () => void (await redis.ping()) });
+  }
+
+  // Started downstream first, so nothing published is waiting for a consumer that is not there yet.
+  const services: Array<{ stop(): Promise<void> }> = [];
+  if (store) services.push(await started(new StorageService(bus, store, logger.child({ app: 'storage' }))));
+  if (runs('alerting')) services.push(await started(new AlertingService(bus, config.alerting, logger.child({ app: 'alerting' }))));
+  if (runs('detection')) {
+    const checkpoints = redis ? new RedisCheckpointStore(redis, `${config.bus.namespace}${DETECTION_GROUP}:${TOPICS.telemetry}`) : undefined;
+    services.push(await started(new DetectionService({ bus, config: config.detection, logger: logger.child({ app: 'detection' }), checkpoints, checkpointIntervalMs: config.checkpoints.intervalMs })));
+  }
+  const publisher = new TelemetryPublisher(bus);
+  if (runs('ingestion') && !memory) services.push(await started(new RawTopicIngestion(bus, publisher, logger.child({ app: 'ingestion' }))));
+
+  const http = createHttpServer({ logger, keys, bodyLimitBytes: config.server.bodyLimitBytes, dependencies });
+  if (runs('ingestion')) await http.register(ingestionRoutes, { publisher, maxBatchEvents: config.server.maxBatchEvents });
+  if (store) await http.register(apiRoutes, { store });
   await http.listen({ host: config.server.host, port: config.server.port });
   const address = http.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
 
   const settle = async (timeoutMs = 30_000) => {
+    if (!(bus instanceof MemoryBus)) throw new Error('settle() needs the in-memory bus; over Kafka, watch consumer lag instead');
     const deadline = Date.now() + timeoutMs;
     while (bus.lag(TOPICS.telemetry) + bus.lag(TOPICS.anomalies) > 0) {
       if (Date.now() > deadline) throw new Error(`pipeline did not drain within ${timeoutMs} ms`);
@@ -58,13 +85,22 @@ export async function startAll(config: SentinelConfig, logger: Logger, keys: rea
   const stop = () =>
     (stopping ??= (async () => {
       await http.close();
-      await settle(config.shutdownTimeoutMs).catch((e: Error) => logger.warn({ reason: e.message }, 'stopping before the pipeline drained'));
-      await detection.stop();
-      await storage.stop();
-      await alerting.stop();
-      await bus.close();
-      await store.close();
+      if (memory) await settle(config.shutdownTimeoutMs).catch((e: Error) => logger.warn({ reason: e.message }, 'stopping before the pipeline drained'));
+      // Upstream first: each consumer finishes its batch, checkpoints and commits before the next one stops.
+      for (const service of services.reverse()) await service.stop();
+      for (const close of stops.reverse()) await close();
     })());
 
-  return { http, url: `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`, settle, stop };
+  const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+  return { http, url: `http://${host}:${port}`, settle, stop };
+}
+
+async function started<T extends { start(): Promise<void> }>(service: T): Promise<T> {
+  await service.start();
+  return service;
+}
+
+/** `sentinel all`: every app in one process. */
+export function startAll(config: SentinelConfig, logger: Logger, keys: readonly ApiKey[]): Promise<RunningSentinel> {
+  return startApps(APPS, config, logger, keys);
 }

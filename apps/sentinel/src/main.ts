@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '@sentinel/config';
 import { createLogger } from '@sentinel/observability';
-import { startAll } from './compose.js';
+import { APPS, startApps, type AppName } from './compose.js';
 import { ensureDevKey } from './dev-key.js';
 import { demoCommand } from './commands/demo.js';
 import { replayCommand } from './commands/replay.js';
@@ -10,15 +10,17 @@ const USAGE = `usage: sentinel <command> [options]
 
 commands:
   all        run every app in one process (in-memory bus, DuckDB storage)
+  ingestion | detection | storage | alerting
+             run one app as a service over Kafka (transport: kafka); storage also serves the query API
   demo       send realistic LLM traffic with injected anomalies to a running Sentinel and compare
   replay     run the detection engine over recorded data (CSV or JSONL) and write scores
 
-options for all:
+options for all and the apps:
   --config <file>   YAML config (default $SENTINEL_CONFIG); SENTINEL_* env vars override keys
 
 Run 'sentinel <command> --help' for a command's options.`;
 
-async function runAll(argv: string[]): Promise<number> {
+async function runApps(apps: readonly AppName[], argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, help: { type: 'boolean' } } });
   if (values.help) {
     console.log(USAGE);
@@ -33,12 +35,15 @@ async function runAll(argv: string[]): Promise<number> {
     keys = [dev.key];
     devKey = { key: dev.key.key, created: dev.created };
   }
-  const sentinel = await startAll(config, logger, keys);
-  const lines = [``, `  Sentinel is running (one process).`, `  API:      ${sentinel.url}`, `  Ingest:   POST ${sentinel.url}/v1/telemetry`];
+  const sentinel = await startApps(apps, config, logger, keys);
+  const what = apps.length === APPS.length ? `one process, ${config.transport} bus` : `${apps.join(', ')} over Kafka`;
+  const lines = [``, `  Sentinel is running (${what}).`, `  API:      ${sentinel.url}`];
+  if (apps.includes('ingestion')) lines.push(`  Ingest:   POST ${sentinel.url}/v1/telemetry`);
   if (devKey) {
     lines.push(devKey.created ? `  Dev key:  ${devKey.key}   (new; kept in ${config.auth.devKeyFile})` : `  Dev key:  ${devKey.key}   (from ${config.auth.devKeyFile})`);
   }
-  lines.push(`  Try:      curl -H "Authorization: Bearer <key>" ${sentinel.url}/v1/anomalies`, ``);
+  if (apps.includes('storage')) lines.push(`  Try:      curl -H "Authorization: Bearer <key>" ${sentinel.url}/v1/anomalies`);
+  lines.push(``);
   process.stdout.write(`${lines.join('\n')}\n`);
 
   await new Promise<void>((resolve) => {
@@ -50,10 +55,16 @@ async function runAll(argv: string[]): Promise<number> {
         logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed; exiting');
         process.exit(1);
       }, config.shutdownTimeoutMs + 2_000).unref();
-      sentinel.stop().then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
+      sentinel.stop().then(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        (e: unknown) => {
+          logger.error({ err: e }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
@@ -65,7 +76,13 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'all':
-      return runAll(rest);
+      return runApps(APPS, rest);
+    case 'ingestion':
+    case 'detection':
+    case 'storage':
+    case 'alerting':
+    case 'api':
+      return runApps([command], rest);
     case 'demo':
       return demoCommand(rest);
     case 'replay':

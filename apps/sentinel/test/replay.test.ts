@@ -1,10 +1,14 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseSeriesCsv, replayCommand } from '../src/commands/replay.js';
 
-const NAB = '/work/shared/datasets/nab/dev/data';
+/** The shared directory next to the repository (datasets and the NAB scorer). */
+const SHARED = fileURLToPath(new URL('../../../../shared/', import.meta.url));
+const NAB_DEV = path.join(SHARED, 'datasets/nab/dev');
+const NAB = path.join(NAB_DEV, 'data');
 const FILES = ['artificialWithAnomaly/art_daily_jumpsdown.csv', 'realKnownCause/ec2_request_latency_system_failure.csv'];
 
 describe('sentinel replay', () => {
@@ -29,6 +33,17 @@ describe('sentinel replay', () => {
       const s = Number(score);
       expect(s >= 0 && s <= 1).toBe(true);
     });
+  });
+
+  it('scores at least 65 on the developer half of NAB (standard profile)', async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'sentinel-replay-nab-'));
+    dirs.push(out);
+    expect(await replayCommand(['--input', NAB, '--out', out])).toBe(0);
+    const { scoreNab } = (await import(path.join(SHARED, 'bench/nab-score.mjs'))) as {
+      scoreNab(options: { dataDir: string; resultsDir: string; profiles: string[] }): { profiles: Record<string, { score: number }> };
+    };
+    const report = scoreNab({ dataDir: NAB_DEV, resultsDir: out, profiles: ['standard'] });
+    expect(report.profiles['standard']!.score).toBeGreaterThanOrEqual(65);
   });
 
   it('rejects a non-numeric value with its line number', () => {

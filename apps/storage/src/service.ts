@@ -4,7 +4,8 @@ import { DeadLetters, type Bus, type ConsumedRecord, type Consumer, type RecordB
 import { pipelineMetrics } from '@sentinel/observability';
 import type { Store } from '@sentinel/store';
 
-export const STORAGE_GROUP = 'sentinel-storage';
+/** One group per topic: Kafka assigners expect every member of a group to subscribe to the same topics. */
+export const STORAGE_GROUPS = { telemetry: 'sentinel-storage-telemetry', anomalies: 'sentinel-storage-anomalies' } as const;
 
 /**
  * Writes telemetry and anomalies to the Store. A batch resolves, and so is committed, only once the store
@@ -25,11 +26,11 @@ export class StorageService {
   async start(): Promise<void> {
     this.consumers.push(
       await this.bus.topic(TOPICS.telemetry).consume({
-        group: STORAGE_GROUP,
+        group: STORAGE_GROUPS.telemetry,
         handler: (batch) => this.write(batch, decodeTelemetry, (rows: TelemetryEvent[]) => this.store.appendTelemetry(rows), 'telemetry'),
       }),
       await this.bus.topic(TOPICS.anomalies).consume({
-        group: STORAGE_GROUP,
+        group: STORAGE_GROUPS.anomalies,
         handler: (batch) => this.write(batch, decodeAnomaly, (rows: AnomalyEvent[]) => this.store.appendAnomalies(rows), 'anomaly'),
       }),
     );

@@ -91,8 +91,19 @@ export function loadConfig(options: LoadOptions = {}): SentinelConfig {
   throw new ConfigError(
     result.error.issues.map((issue) => {
       const key = formatPath(issue.path);
-      const origin = sources.get(key) ? ` (from env ${sources.get(key)})` : file ? ` (in ${file})` : '';
+      const envName = envSourceOf(key, sources);
+      const origin = envName ? ` (from env ${envName})` : file ? ` (in ${file})` : '';
       return `${key}: ${issue.message}${origin}`;
     }),
   );
+}
+
+/** The env var that set `key` or one of its parents (`kafka.brokers[0]` came from SENTINEL_KAFKA__BROKERS). */
+function envSourceOf(key: string, sources: Map<string, string>): string | undefined {
+  for (let k = key; k; k = k.replace(/(\.[^.[\]]*|\[\d+\])$/, '')) {
+    const name = sources.get(k);
+    if (name) return name;
+    if (!/[.[]/.test(k)) break;
+  }
+  return undefined;
 }

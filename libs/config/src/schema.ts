@@ -57,9 +57,30 @@ export const SentinelConfigSchema = z.object({
     .default({ keys: [], devKeyFile: './data/dev-api-key' })
     .refine((a) => new Set(a.keys.map((k) => k.key)).size === a.keys.length, { message: 'two API keys share the same key' }),
   transport: z.enum(['memory', 'kafka']).default('memory'),
+  kafka: z
+    .object({
+      /** `host:port` list; a comma-separated string is accepted too (SENTINEL_KAFKA__BROKERS=a:9092,b:9092). */
+      brokers: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((b) => b.trim()) : v), z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, { message: 'must be host:port' })).min(1)).default(['127.0.0.1:9092']),
+      clientId: z.string().min(1).default('sentinel'),
+      /** How long a silent member keeps its partitions: the time a crashed detection process delays its series. */
+      sessionTimeoutMs: z.number().int().min(3_000).max(300_000).default(10_000),
+      compression: z.enum(['none', 'gzip']).default('none'),
+    })
+    .prefault({}),
+  redis: z.object({ url: z.string().regex(/^rediss?:\/\//, { message: 'must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379') }).prefault({}),
+  checkpoints: z
+    .object({
+      /** A detection shard is checkpointed at most this often, and always when its partition is revoked. */
+      intervalMs: z.number().int().min(100).default(5_000),
+    })
+    .prefault({}),
   bus: z
-    .object({ partitions: z.number().int().min(1).max(1024).default(12) })
-    .default({ partitions: 12 }),
+    .object({
+      partitions: z.number().int().min(1).max(1024).default(12),
+      /** Prefix of every topic, consumer group and checkpoint key: several Sentinels can share one cluster. */
+      namespace: z.string().regex(/^[A-Za-z0-9._-]{0,100}$/, { message: 'may hold letters, digits, ".", "_" and "-" only' }).default(''),
+    })
+    .prefault({}),
   storage: z
     .object({
       backend: z.enum(['duckdb']).default('duckdb'),

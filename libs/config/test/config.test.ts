@@ -48,6 +48,11 @@ describe('config', () => {
     expect(problems(() => loadConfig({ env: { SENTINEL_TRANSPORT: 'carrier-pigeon' } }))[0]).toMatch(/^transport: .*\(from env SENTINEL_TRANSPORT\)/);
   });
 
+  it('reads the Kafka brokers as a list or a comma-separated string, and names the env var of a bad one', () => {
+    expect(loadConfig({ env: { SENTINEL_KAFKA__BROKERS: '127.0.0.1:9092, kafka-2:9092' } }).kafka.brokers).toEqual(['127.0.0.1:9092', 'kafka-2:9092']);
+    expect(problems(() => loadConfig({ env: { SENTINEL_KAFKA__BROKERS: 'a:1,nope' } }))[0]).toBe('kafka.brokers[1]: must be host:port (from env SENTINEL_KAFKA__BROKERS)');
+  });
+
   it('rejects short API keys, bad scopes and duplicate keys', () => {
     const path = file('auth:\n  keys:\n    - { id: a, key: short, scopes: [read] }\n    - { id: b, key: aaaaaaaaaaaaaaaaaaaaaaaaaaaa, scopes: [root] }\n');
     const p = problems(() => loadConfig({ file: path, env: {} }));

@@ -65,7 +65,10 @@ export interface AnomalyInput {
   rateCalls: number;
 }
 
-/** A complete, schema-valid AnomalyEvent for a reported judgement (allocates; off the hot path). */
+/**
+ * A complete, schema-valid AnomalyEvent for a reported judgement (allocates; off the hot path). Values,
+ * baselines and bounds are in the metric's unit; detector statistics are on the judged scale (`scale`).
+ */
 export function buildAnomaly(input: AnomalyInput): AnomalyEvent {
   const { event, state, metric, value } = input;
   const method = primaryMethod(state);
@@ -76,11 +79,11 @@ export function buildAnomaly(input: AnomalyInput): AnomalyEvent {
   const stdEff = Math.max(state.std, floor);
   const madEff = Math.max(state.mad, MAD_TO_SIGMA * floor);
   const iqrEff = Math.max(state.q3 - state.q1, IQR_TO_SIGMA * floor);
-  const lower = state.q1 - t.iqrK * iqrEff;
-  const upper = state.q3 + t.iqrK * iqrEff;
+  const lower = state.toUnit(state.q1 - t.iqrK * iqrEff);
+  const upper = state.toUnit(state.q3 + t.iqrK * iqrEff);
   const boundary: Record<DetectionMethod, number> = {
     z_score: state.mean + sign * t.zScore * stdEff,
-    iqr: up ? upper : lower,
+    iqr: up ? state.q3 + t.iqrK * iqrEff : state.q1 - t.iqrK * iqrEff,
     mad: state.median + (sign * t.mad * madEff) / MAD_TO_SIGMA,
     cusum: state.mean + sign * t.cusumK * stdEff,
     rule: NaN,
@@ -89,6 +92,7 @@ export function buildAnomaly(input: AnomalyInput): AnomalyEvent {
   const score = state.rawScore;
   const metadata = event.metadata;
   const explanation = explain(input, method);
+  const baseline = state.judgedStats();
   return {
     alert_id: alertId(event.event_id, metric, input.anomalyType),
     event_id: event.event_id,
@@ -103,26 +107,27 @@ export function buildAnomaly(input: AnomalyInput): AnomalyEvent {
     value,
     confidence: score,
     score,
-    baseline: state.judgedStats(),
+    baseline,
     detectors: state.verdicts(),
     explanation,
     details: {
       metric: metric as AnomalyEvent['metric'],
       value,
-      baseline: center,
-      threshold: boundary[method],
+      baseline: state.toUnit(center),
+      threshold: state.toUnit(boundary[method]),
       deviation_sigma: Math.abs(state.zStat),
       additional: {
+        scale: state.params.logUnit > 0 ? 'log' : 'linear',
         z_score: state.zStat,
         modified_z_score: state.madStat,
         iqr_distance: state.iqrStat,
         cusum: state.cusumStat,
-        q1: state.q1,
-        q3: state.q3,
-        iqr: state.q3 - state.q1,
+        q1: baseline.q1,
+        q3: baseline.q3,
+        iqr: baseline.q3 - baseline.q1,
         lower_bound: lower,
         upper_bound: upper,
-        mad: state.mad,
+        mad: baseline.mad,
         direction: up ? 'up' : 'down',
       },
     },
@@ -142,32 +147,44 @@ export function buildAnomaly(input: AnomalyInput): AnomalyEvent {
   };
 }
 
-/** The one-line, human explanation of a reported judgement. */
+/**
+ * The one-line, human explanation of a reported judgement. On a log scale the deviation is told as a
+ * ratio to the median, with the detector's own reading in brackets.
+ */
 export function explain(input: AnomalyInput, method: DetectionMethod = primaryMethod(input.state)): string {
   const { state, metric, value, event } = input;
   const t = state.params.thresholds;
-  const upDown = state.direction > 0 ? 'above' : 'below';
-  const v = formatValue(metric, value);
-  const subject = input.rateCalls > 0 ? `${metric} ${v} over the last ${input.rateCalls} calls` : `${metric} ${v}`;
+  const up = state.direction > 0;
+  const upDown = up ? 'above' : 'below';
+  const inUnit = (y: number) => formatValue(metric, state.toUnit(y));
+  const subject = input.rateCalls > 0 ? `${metric} ${formatValue(metric, value)} over the last ${input.rateCalls} calls` : `${metric} ${formatValue(metric, value)}`;
   const history = `the last ${state.count} ${input.rateCalls > 0 ? 'samples' : 'calls'} of ${event.model} in ${event.service_name}`;
   if (state.std === 0 && state.mad === 0) {
-    return `${subject} departs from ${formatValue(metric, state.median)}, the value of all of ${history}`;
+    return `${subject} departs from ${inUnit(state.median)}, the value of all of ${history}`;
   }
+  const cusum = `CUSUM ${fixed(Math.abs(state.cusumStat))}σ > ${fixed(t.cusumH)}σ`;
+  let reading: string;
   switch (method) {
-    case 'mad': {
-      const madEff = Math.max(state.mad, MAD_TO_SIGMA * state.floor);
-      return `${subject} is ${fixed(Math.abs(value - state.median) / madEff)} MADs ${upDown} the median ${formatValue(metric, state.median)} of ${history}`;
-    }
-    case 'iqr': {
-      const iqrEff = Math.max(state.q3 - state.q1, IQR_TO_SIGMA * state.floor);
-      const q = state.direction > 0 ? state.q3 : state.q1;
-      return `${subject} is ${fixed(Math.abs(state.iqrStat))} IQRs ${upDown} the ${state.direction > 0 ? 'upper' : 'lower'} quartile ${formatValue(metric, q)} of ${history} (IQR ${formatValue(metric, iqrEff)})`;
-    }
+    case 'mad':
+      reading = `${fixed(Math.abs(state.madStat) / MAD_TO_SIGMA)} MADs ${upDown} the median ${inUnit(state.median)}`;
+      break;
+    case 'iqr':
+      reading = `${fixed(Math.abs(state.iqrStat))} IQRs ${upDown} the ${up ? 'upper' : 'lower'} quartile ${inUnit(up ? state.q3 : state.q1)}`;
+      break;
     case 'cusum':
-      return `${subject} continues a sustained shift ${upDown} the mean ${formatValue(metric, state.mean)} of ${history} (CUSUM ${fixed(Math.abs(state.cusumStat))}σ > ${fixed(t.cusumH)}σ)`;
+      reading = `a sustained shift ${upDown} the mean ${inUnit(state.mean)}`;
+      break;
     default:
-      return `${subject} is ${fixed(Math.abs(state.zStat))} standard deviations ${upDown} the mean ${formatValue(metric, state.mean)} of ${history}`;
+      reading = `${fixed(Math.abs(state.zStat))} standard deviations ${upDown} the mean ${inUnit(state.mean)}`;
   }
+  if (state.params.logUnit > 0) {
+    const median = state.toUnit(state.median);
+    const ratio = median > 0 ? `${formatNumber(value / median)}× the median ${formatValue(metric, median)}` : `${upDown} the median ${formatValue(metric, median)}`;
+    return `${subject} is ${ratio} of ${history} (on a log scale: ${reading}${method === 'cusum' ? `, ${cusum}` : ''})`;
+  }
+  if (method === 'cusum') return `${subject} continues ${reading} of ${history} (${cusum})`;
+  if (method === 'iqr') return `${subject} is ${reading} of ${history} (IQR ${formatValue(metric, Math.max(state.q3 - state.q1, IQR_TO_SIGMA * state.floor))})`;
+  return `${subject} is ${reading} of ${history}`;
 }
 
 function fixed(v: number): string {

@@ -5,7 +5,7 @@ import { anomalyTypeFor, buildAnomaly } from './anomaly-builder.js';
 import { BinaryReader, BinaryWriter, SnapshotFormatError } from './binary-codec.js';
 import { CallOutcomes } from './call-outcomes.js';
 import { RollingWindow } from './rolling-window.js';
-import { SeriesState } from './series-state.js';
+import { SeriesState, fromJudgedScale, toJudgedScale } from './series-state.js';
 import { parseSeriesKey, seriesKey } from './series-key.js';
 
 /** Per-call metrics, in slot order. error_rate is last: it is fed from CallOutcomes, not the event. */
@@ -20,7 +20,8 @@ const ERROR_RATE = 6;
 const REASON_SLOT = 255;
 
 const MAGIC = 'SNTLBSHD';
-const VERSION = 1;
+/** 2: windows hold values on each series' judged scale, and each series records its logUnit. */
+const VERSION = 2;
 const CHECKSUM_BYTES = 32;
 
 /** A read-only view of one series' baseline, for the API's /v1/series. */
@@ -167,10 +168,9 @@ export class BaselineShard {
       g.slots[slot] = s;
       this.seriesTotal++;
     }
-    const score = s.judge(x);
+    const score = s.update(x, event.timestamp);
     if (score > this.lastMaxScore) this.lastMaxScore = score;
     if (score >= s.params.minScore) out = this.report(g, g.slotKeys[slot]!, s, x, event, out, slot === ERROR_RATE ? this.config.rateWindow : 0);
-    s.learn(x, event.timestamp);
     return out;
   }
 
@@ -189,14 +189,14 @@ export class BaselineShard {
       // A reason tracked only now never occurred before: its rate was exactly 0 at every earlier rate
       // sample, so the baseline starts from that history instead of a fresh warm-up.
       const history = Math.min(g.rateSamples, this.config.window);
-      for (let i = 0; i < history; i++) s.window.push(0);
+      const zero = s.judgedValue(0);
+      for (let i = 0; i < history; i++) s.window.push(zero);
       g.reasons[code - 1] = s;
       this.seriesTotal++;
     }
-    const score = s.judge(rate);
+    const score = s.update(rate, event.timestamp);
     if (score > this.lastMaxScore) this.lastMaxScore = score;
     if (score >= s.params.minScore) out = this.report(g, g.reasonKeys[code - 1]!, s, rate, event, out, this.config.rateWindow);
-    s.learn(rate, event.timestamp);
     return out;
   }
 
@@ -223,7 +223,8 @@ export class BaselineShard {
 
   /**
    * Compact binary form: magic, version, the window sizes it was taken with, then per (service, model) the
-   * call outcomes and per series its raw values (oldest first), moment scalars and CUSUM state; a SHA-256
+   * call outcomes and per series its log unit, window values (oldest first, on the judged scale), moment
+   * scalars and CUSUM state; a SHA-256
    * of everything before it closes the snapshot so that corruption is detected rather than restored.
    */
   snapshot(): Uint8Array {
@@ -341,6 +342,7 @@ function writeSeries(w: BinaryWriter, s: SeriesState): void {
   w.f64(s.cusumLower);
   w.u32(s.quietFor);
   w.string(s.lastTimestamp);
+  w.f64(s.params.logUnit);
   const values = s.window.valuesInOrder();
   w.u32(values.length);
   w.f64s(values);
@@ -352,6 +354,7 @@ function readSeries(r: BinaryReader, params: SeriesParams, config: DetectionConf
   const cusumLower = r.f64();
   const quietFor = r.u32();
   const lastTimestamp = r.string();
+  const logUnit = r.f64();
   const n = r.u32();
   if (n > 100_000_000) throw new SnapshotFormatError(`corrupt baseline snapshot: series of ${n} values`);
   const values = r.f64s(n);
@@ -359,9 +362,14 @@ function readSeries(r: BinaryReader, params: SeriesParams, config: DetectionConf
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(values[i]!)) throw new SnapshotFormatError('corrupt baseline snapshot: non-finite value');
   }
-  const s = new SeriesState(params, RollingWindow.restore(config.window, values, scalars));
-  s.cusumUpper = cusumUpper;
-  s.cusumLower = cusumLower;
+  if (!(logUnit >= 0 && Number.isFinite(logUnit))) throw new SnapshotFormatError(`corrupt baseline snapshot: log unit ${logUnit}`);
+  const sameScale = logUnit === params.logUnit;
+  // The config's log unit changed since the snapshot: re-express the values, recompute the moments, and
+  // restart CUSUM, whose sums were in σ of the old scale.
+  const kept = sameScale ? values : values.map((y) => toJudgedScale(fromJudgedScale(y, logUnit), params.logUnit));
+  const s = new SeriesState(params, RollingWindow.restore(config.window, kept, sameScale ? scalars : null));
+  s.cusumUpper = sameScale ? cusumUpper : 0;
+  s.cusumLower = sameScale ? cusumLower : 0;
   s.quietFor = quietFor;
   s.lastTimestamp = lastTimestamp;
   return s;

@@ -21,8 +21,12 @@ export const ThresholdsSchema = z.object({
   mad: positive.default(3.5),
   /** CUSUM slack in σ: drifts smaller than this are absorbed. */
   cusumK: nonNegative.default(0.5),
-  /** CUSUM decision threshold in σ. */
-  cusumH: positive.default(5),
+  /**
+   * CUSUM decision threshold in σ. With k = 0.5, h = 8 raises a false alarm (either side) about once per
+   * 9,500 in-control samples (h = 5, the textbook choice, once per ~470: too often for a pager); a shift of
+   * 1σ is still found within ~16 samples on average, one of 2σ within ~6 (Siegmund's approximation).
+   */
+  cusumH: positive.default(8),
   /**
    * Each standardised step fed to CUSUM is clipped to ±this many σ, so one outlier (which the point
    * detectors already report) cannot by itself fake a mean shift.
@@ -36,8 +40,13 @@ export const MetricOverrideSchema = z.object({
   enabled: z.boolean().optional(),
   direction: z.enum(DIRECTIONS).optional(),
   thresholds: ThresholdsSchema.partial().optional(),
-  /** Smallest dispersion (in the metric's unit) a deviation is measured against; see detectors.ts. */
+  /** Smallest dispersion (on the judged scale) a deviation is measured against; see detectors.ts. */
   minScale: nonNegative.optional(),
+  /**
+   * Judge ln(1 + x / logUnit) instead of x (0 = judge x itself). For heavy-tailed, non-negative metrics:
+   * see series-state.ts. logUnit is the size below which differences stop mattering (1 ms, 1 token, $1e-6).
+   */
+  logUnit: nonNegative.optional(),
   /** Whether CUSUM takes part (off for rates: consecutive shares of a sliding window are not independent). */
   cusum: z.boolean().optional(),
   /** Samples to stay quiet after a reported anomaly (defaults: config `cooldown`; rateWindow for rates). */
@@ -68,10 +77,11 @@ export const DetectionConfigSchema = z.object({
   /** Scores at or above a cut point get that severity; below `medium` an anomaly is `low`. */
   severity: SeverityCutsSchema.prefault({}),
   /**
-   * Anomalies scoring below this are not reported. 0.5 is "the ensemble's strength reaches 1" (ensemble.ts);
-   * 0.7 (strength ≈ 1.5) keeps the heavy right tail of latency and token counts from paging anyone.
+   * Anomalies scoring below this are not reported. 0.5 is "the ensemble's strength reaches 1": all three
+   * point detectors past their thresholds, or a CUSUM alarm (ensemble.ts). With heavy-tailed metrics judged
+   * on a log scale that is already quiet: well under one report per 1000 normal calls per series.
    */
-  minScore: z.number().min(0).max(1).default(0.7),
+  minScore: z.number().min(0).max(1).default(0.5),
   /**
    * Deviations are measured against at least this fraction of the baseline's magnitude, so a constant
    * series (std = MAD = IQR = 0) still yields finite, bounded statistics; see detectors.ts.
@@ -89,12 +99,12 @@ export const DEFAULT_DETECTION_CONFIG: DetectionConfig = DetectionConfigSchema.p
 /** Built-in per-metric defaults, applied under the user's `metrics` overrides. */
 const BUILT_IN_OVERRIDES: Record<string, MetricOverride> = {
   // A fast answer is rarely a problem worth paging for; opt in with direction "both".
-  latency_ms: { direction: 'up' },
-  time_to_first_token_ms: { direction: 'up' },
-  prompt_tokens: { direction: 'both' },
-  completion_tokens: { direction: 'both' },
-  total_tokens: { direction: 'both' },
-  cost_usd: { direction: 'up' },
+  latency_ms: { direction: 'up', logUnit: 1 },
+  time_to_first_token_ms: { direction: 'up', logUnit: 1 },
+  prompt_tokens: { direction: 'both', logUnit: 1 },
+  completion_tokens: { direction: 'both', logUnit: 1 },
+  total_tokens: { direction: 'both', logUnit: 1 },
+  cost_usd: { direction: 'up', logUnit: 1e-6 },
   // Rates move in steps of 1/rateWindow; one stray error must not look like a shift from a clean baseline.
   // Consecutive rate samples share N − 1 calls: CUSUM would read that autocorrelation as a shift.
   error_rate: { direction: 'up', minScale: 0.01, cusum: false },
@@ -113,6 +123,8 @@ export interface SeriesParams {
   readonly down: boolean;
   readonly thresholds: Thresholds;
   readonly minScale: number;
+  /** 0: judge values as they are; > 0: judge ln(1 + x / logUnit). */
+  readonly logUnit: number;
   readonly relativeScaleFloor: number;
   readonly warmup: number;
   readonly minScore: number;
@@ -131,6 +143,7 @@ export function resolveSeriesParams(config: DetectionConfig, metric: string): Se
   let enabled = true;
   let direction: Direction = 'both';
   let minScale = 0;
+  let logUnit = 0;
   let cusum = true;
   // A rate stays high for about rateWindow samples after one burst; one report per burst is enough.
   let cooldown = isRate(base) ? Math.max(config.cooldown, config.rateWindow) : config.cooldown;
@@ -140,6 +153,7 @@ export function resolveSeriesParams(config: DetectionConfig, metric: string): Se
     if (layer.enabled !== undefined) enabled = layer.enabled;
     if (layer.direction !== undefined) direction = layer.direction;
     if (layer.minScale !== undefined) minScale = layer.minScale;
+    if (layer.logUnit !== undefined) logUnit = layer.logUnit;
     if (layer.cusum !== undefined) cusum = layer.cusum;
     if (layer.cooldown !== undefined) cooldown = layer.cooldown;
     if (layer.thresholds) thresholds = { ...thresholds, ...definedOnly(layer.thresholds) };
@@ -151,6 +165,7 @@ export function resolveSeriesParams(config: DetectionConfig, metric: string): Se
     down: direction !== 'up',
     thresholds,
     minScale,
+    logUnit,
     relativeScaleFloor: config.relativeScaleFloor,
     warmup: config.warmup,
     minScore: config.minScore,

@@ -5,10 +5,13 @@ import type { Severity } from '@sentinel/contracts';
  *
  * Each statistic is normalised by its threshold (r = statistic / threshold, so r = 1 is "exactly at the
  * threshold" whatever the detector). The three point detectors (Z-score, IQR, MAD) look at the same
- * deviation through different lenses (mean/σ, quartiles, median/MAD); averaging their r rewards agreement
- * and damps the heavy-tail false alarms of any one of them. CUSUM measures something else, evidence of a
- * sustained shift, so it competes with that average instead of joining it: R = max(mean(r_point), r_cusum).
- * Finally score = R² / (1 + R²): 0.5 at R = 1, 0.8 at R = 2, 0.9 at R = 3, → 1, monotone and bounded.
+ * deviation through different lenses (mean/σ, quartiles, median/MAD), and each has its own way of being
+ * fooled: σ by the outliers it should find, quartiles and MAD by ties and discrete values. The point
+ * strength is the weakest of the three, so a point is only as anomalous as all three agree it is (on
+ * normal data: past 3.5σ, where MAD's 3.5 binds). That unanimity is what keeps defaults quiet, and it
+ * also ranks better on NAB than their mean did. CUSUM measures something else, evidence of a sustained
+ * shift, so it competes with the point strength instead of joining it: R = max(min(r_point), r_cusum).
+ * Finally score = R² / (1 + R²): 0.5 at R = 1 (the thresholds), 0.8 at R = 2, 0.9 at R = 3, → 1.
  */
 
 export function squash(r: number): number {
@@ -26,7 +29,7 @@ export function downward(statistic: number, threshold: number): number {
 }
 
 export function combineStrengths(rz: number, riqr: number, rmad: number, rcusum: number): number {
-  const point = (rz + riqr + rmad) / 3;
+  const point = rz < riqr ? (rz < rmad ? rz : rmad) : riqr < rmad ? riqr : rmad;
   return point > rcusum ? point : rcusum;
 }
 

@@ -14,11 +14,12 @@ export {
   type Thresholds,
 } from './config.js';
 export { BaselineShard, type SeriesBaselineView } from './baseline-shard.js';
-export { SeriesDetector, scoreSeries } from './series-detector.js';
-export { REPLAY_SERIES_CONFIG } from './replay-preset.js';
+export { SeriesDetector, scoreSeries, type SeriesOptions } from './series-detector.js';
+export { REPLAY_SERIES_CONFIG, REPLAY_SERIES_OPTIONS } from './replay-preset.js';
+export { findPeriod, SeasonalHistory } from './season.js';
 export { SeriesState } from './series-state.js';
 export { RollingWindow } from './rolling-window.js';
-export { quantileSorted, medianAbsDeviation, kthAbsDeviation, lowerBound, lerp } from './order-statistics.js';
+export { quantileSorted, lowerBound, MadSearch, lerp } from './order-statistics.js';
 export { zScore, modifiedZScore, iqrDistance, cusumStep, scaleFloor, clip, MAD_TO_SIGMA, IQR_TO_SIGMA } from './detectors.js';
 export { squash, combineStrengths, severityFor, upward, downward, type SeverityCuts } from './ensemble.js';
 export { anomalyTypeFor, buildAnomaly, explain, formatValue, formatNumber, primaryMethod } from './anomaly-builder.js';

@@ -1,4 +1,4 @@
-import { kthAbsDeviation, lerp, lowerBound, quantileSorted } from './order-statistics.js';
+import { MadSearch, lowerBound, quantileSorted, upperBound } from './order-statistics.js';
 
 const INITIAL_CAPACITY = 32;
 const MIN_SCALE = 2 ** -1000;
@@ -16,10 +16,14 @@ const M2_CANCELLATION_RATIO = 2 ** -16;
  * - `ring` holds the values in arrival order (to know which one leaves); `sorted` holds the same values
  *   ascending. Both are Float64Arrays, grown by doubling up to W, so a sparse series costs little and the
  *   hot path never allocates once a series is full.
- * - Update: two binary searches (O(log W)) and one `copyWithin` over the elements between the leaving and
- *   the arriving value. That move is O(W) in the worst case (O(W/3) on average for i.i.d. data), but it is a
- *   memmove of at most 8·W bytes, faster at W = 1000 than any pointer-based O(log W) tree in JavaScript.
- * - Median and quartiles are O(1) reads of `sorted` (R-7, see order-statistics.ts); MAD is O(log W).
+ * - Update: two binary searches (O(log W)) and one `copyWithin` over the values strictly between the
+ *   leaving and the arriving one (none when they are equal). That move is O(W) in the worst case (W/3 on
+ *   average for i.i.d. data), but it is one memmove of at most 8·W contiguous bytes, which the hardware
+ *   streams: out of cache the two binary searches cost far more than the move. Measured at W = 1000, it
+ *   beat a blocked O(√W) layout (a tiered vector of 32-value circular blocks) in JavaScript, in cache and
+ *   out of it, whose bookkeeping per element and per block costs more than the bytes it spares.
+ * - Median and quartiles are O(1) reads of `sorted` (R-7, see order-statistics.ts); MAD is O(log W), and
+ *   a few reads in steady state (MadSearch).
  * - Mean: Neumaier-compensated sum, so values that leave are subtracted without the usual catastrophic
  *   cancellation. Variance: Welford's update with removal on values scaled by a power of two
  *   (exact, and keeps squares of 1e300 or 1e-300 in range), plus an exact two-pass recomputation every
@@ -29,6 +33,7 @@ export class RollingWindow {
   readonly capacity: number;
   private ring: Float64Array;
   private sorted: Float64Array;
+  private readonly madSearch = new MadSearch();
   /** Index in `ring` of the oldest value once the window is full (0 until then). */
   private head = 0;
   private n = 0;
@@ -40,6 +45,8 @@ export class RollingWindow {
   private scale = 1;
   private inverseScale = 1;
   private termMass = 0;
+  /** max |x| over the window, kept exactly: it decides when the scale of the moments must shrink. */
+  private maxAbs = 0;
   private updatesSinceExact = 0;
 
   constructor(capacity: number) {
@@ -90,22 +97,20 @@ export class RollingWindow {
 
   /** Median of |x − median| (unscaled). */
   mad(median: number = this.median): number {
-    const n = this.n;
-    if (n === 0) return NaN;
-    const half = (n - 1) >>> 1;
-    const a = kthAbsDeviation(this.sorted, n, median, half);
-    if ((n & 1) === 1) return a;
-    return lerp(a, kthAbsDeviation(this.sorted, n, median, half + 1), 0.5);
+    if (this.n === 0) return NaN;
+    return this.madSearch.mad(this.sorted, this.n, median);
   }
 
   /** Adds x; once the window is full the oldest value leaves. x must be finite (callers check). */
   push(value: number): void {
     const x = value + 0; // -0 becomes +0, so sorted order and snapshots never depend on the sign of zero
+    const ax = x < 0 ? -x : x;
     if (this.n < this.capacity) {
       if (this.n === this.ring.length) this.grow();
       this.ring[this.n] = x;
       this.insertSorted(x);
       this.addMoment(x);
+      if (ax > this.maxAbs) this.maxAbs = ax;
     } else {
       const old = this.ring[this.head]!;
       this.ring[this.head] = x;
@@ -113,6 +118,8 @@ export class RollingWindow {
       this.replaceSorted(old, x);
       this.removeMoment(old);
       this.addMoment(x);
+      if (ax >= this.maxAbs) this.maxAbs = ax;
+      else if ((old < 0 ? -old : old) === this.maxAbs) this.maxAbs = this.extremeAbs();
     }
     if (++this.updatesSinceExact >= this.capacity || this.m2Scaled < this.termMass * M2_CANCELLATION_RATIO || this.scaleCollapsed()) {
       this.recomputeExact();
@@ -154,6 +161,7 @@ export class RollingWindow {
     w.sorted.subarray(0, kept.length).sort();
     w.n = kept.length;
     w.head = 0;
+    w.maxAbs = kept.length > 0 ? w.extremeAbs() : 0;
     if (scalars && kept.length === values.length && scalars.length === RollingWindow.SCALAR_COUNT) {
       w.sum = scalars[0]!;
       w.sumCompensation = scalars[1]!;
@@ -187,18 +195,24 @@ export class RollingWindow {
     s[at] = x;
   }
 
-  /** Removes `old` and inserts `x` in one move of the elements between their positions. */
+  /**
+   * Removes `old` and inserts `x` in one move of the values strictly between them. Equal values are
+   * interchangeable, so `old` is taken from the end of its run of ties nearest to x: a rate series, whose
+   * values are a handful of repeated fractions, then moves nothing at all most of the time.
+   */
   private replaceSorted(old: number, x: number): void {
     const s = this.sorted;
     const n = this.n;
-    const from = lowerBound(s, n, old); // an index holding `old`: equal values are interchangeable
-    const to = lowerBound(s, n, x);
-    if (to <= from) {
-      shiftRight(s, to, from);
-      s[to] = x;
-    } else {
+    if (x > old) {
+      const from = upperBound(s, n, old) - 1;
+      const to = lowerBound(s, n, x);
       shiftLeft(s, from, to - 1);
       s[to - 1] = x;
+    } else if (x < old) {
+      const from = lowerBound(s, n, old);
+      const to = upperBound(s, n, x);
+      shiftRight(s, to, from);
+      s[to] = x;
     }
   }
 
@@ -265,10 +279,14 @@ export class RollingWindow {
 
   /** True when the values now in the window are far smaller than the scale the moments were kept at. */
   private scaleCollapsed(): boolean {
+    return this.maxAbs < this.scale * 2 ** -20 && this.scale > MIN_SCALE;
+  }
+
+  /** max |x| from the two ends of the sorted values (run only when the largest magnitude leaves). */
+  private extremeAbs(): number {
     const lo = this.sorted[0]!;
     const hi = this.sorted[this.n - 1]!;
-    const a = Math.max(lo < 0 ? -lo : lo, hi < 0 ? -hi : hi);
-    return a < this.scale * 2 ** -20 && this.scale > MIN_SCALE;
+    return Math.max(lo < 0 ? -lo : lo, hi < 0 ? -hi : hi);
   }
 
   /** Two-pass mean and M2 over the window: O(W), run at most once per W updates in steady state. */
@@ -277,9 +295,7 @@ export class RollingWindow {
     this.updatesSinceExact = 0;
     this.termMass = 0;
     if (n === 0) return;
-    const lo = this.sorted[0]!;
-    const hi = this.sorted[n - 1]!;
-    this.setScaleFor(Math.max(lo < 0 ? -lo : lo, hi < 0 ? -hi : hi));
+    this.setScaleFor(this.maxAbs);
     // Oldest first, not by ring index: the rounding must not depend on where the ring happens to start,
     // or a window restored from a snapshot (which starts at index 0) would drift from the original.
     const ring = this.ring;

@@ -62,7 +62,8 @@ describe('BaselineShard.observe', () => {
   });
 
   it('builds schema-valid anomalies with an explanation, every verdict and anchor-compatible fields', () => {
-    const shard = new BaselineShard(DetectionConfigSchema.parse({ window: 100, warmup: 30 }));
+    // Latency judged on its raw scale here, so that every figure below can be checked by hand.
+    const shard = new BaselineShard(DetectionConfigSchema.parse({ window: 100, warmup: 30, metrics: { latency_ms: { logUnit: 0 } } }));
     for (let i = 0; i < 100; i++) shard.observe(event({ latency_ms: [400, 450, 500, 550, 600][i % 5]! }));
     const e = event({ latency_ms: 4210, trace_id: 'abc', metadata: { region: 'eu-west-1', user_id: 'u-1' } });
     const [a] = shard.observe(e).filter((x) => x.metric === 'latency_ms');
@@ -86,6 +87,24 @@ describe('BaselineShard.observe', () => {
     expect(anomaly.remediation.length).toBeGreaterThan(0);
     expect(anomaly.related_alerts).toEqual([]);
     expect(anomaly.runbook_url).toBeNull();
+  });
+
+  it('judges latency on a log scale by default and reports it in milliseconds', () => {
+    const shard = new BaselineShard(DetectionConfigSchema.parse({ window: 100, warmup: 30 }));
+    for (let i = 0; i < 100; i++) shard.observe(event({ latency_ms: [400, 450, 500, 550, 600][i % 5]! }));
+    const [a] = shard.observe(event({ latency_ms: 4210 })).filter((x) => x.metric === 'latency_ms');
+    expect(AnomalyEventSchema.safeParse(a).success).toBe(true);
+    expect(a!.explanation).toBe('latency_ms 4210 ms is 8.42× the median 500 ms of the last 100 calls of gpt-4o in checkout (on a log scale: 10.2 IQRs above the upper quartile 550 ms)');
+    expect(a!.details.additional['scale']).toBe('log');
+    // Order statistics map back (to rounding); the spreads are half-widths of the band mapped back.
+    expect(a!.baseline.count).toBe(100);
+    expect(a!.baseline.median).toBeCloseTo(500, 9);
+    expect(a!.baseline.q1).toBeCloseTo(450, 9);
+    expect(a!.baseline.q3).toBeCloseTo(550, 9);
+    expect(a!.baseline.mad).toBeGreaterThan(45);
+    expect(a!.baseline.mad).toBeLessThan(55);
+    expect(a!.details.threshold).toBeGreaterThan(550);
+    expect(a!.details.threshold).toBeLessThan(4210);
   });
 
   it('reports low latency only when the metric is configured for both directions', () => {
@@ -204,10 +223,20 @@ describe('snapshot / restore', () => {
     expect(() => BaselineShard.restore(new Uint8Array(3), DEFAULT_DETECTION_CONFIG)).toThrow(/not a Sentinel baseline snapshot/);
   });
 
+  it('re-expresses the values when the log unit changed between snapshot and restore', () => {
+    const shard = new BaselineShard(DEFAULT_DETECTION_CONFIG);
+    for (let i = 0; i < 50; i++) shard.observe(event({ latency_ms: 100 + i }));
+    const key = seriesKey('checkout', 'gpt-4o', 'latency_ms');
+    const linear = BaselineShard.restore(shard.snapshot(), DetectionConfigSchema.parse({ metrics: { latency_ms: { logUnit: 0 } } }));
+    expect(linear.baseline(key)!.stats.median).toBeCloseTo(124.5, 9);
+    expect(linear.baseline(key)!.stats.mean).toBeCloseTo(124.5, 9);
+  });
+
   it('restores under a smaller window by keeping the newest values', () => {
-    const shard = new BaselineShard(DetectionConfigSchema.parse({ window: 100 }));
+    const linear = { metrics: { latency_ms: { logUnit: 0 } } };
+    const shard = new BaselineShard(DetectionConfigSchema.parse({ window: 100, ...linear }));
     for (let i = 0; i < 150; i++) shard.observe(event({ latency_ms: i }));
-    const restored = BaselineShard.restore(shard.snapshot(), DetectionConfigSchema.parse({ window: 10 }));
+    const restored = BaselineShard.restore(shard.snapshot(), DetectionConfigSchema.parse({ window: 10, ...linear }));
     const stats = restored.baseline(seriesKey('checkout', 'gpt-4o', 'latency_ms'))!.stats;
     expect(stats).toMatchObject({ count: 10, median: 144.5, mean: 144.5 });
   });
@@ -226,7 +255,7 @@ describe('series keys and config', () => {
 
   it('parses {} to the full defaults and accepts per-metric overrides', () => {
     expect(DetectionConfigSchema.parse({})).toEqual(DEFAULT_DETECTION_CONFIG);
-    expect(DEFAULT_DETECTION_CONFIG).toMatchObject({ window: 1000, warmup: 30, thresholds: { zScore: 3, iqrK: 1.5, mad: 3.5, cusumK: 0.5, cusumH: 5 } });
+    expect(DEFAULT_DETECTION_CONFIG).toMatchObject({ window: 1000, warmup: 30, thresholds: { zScore: 3, iqrK: 1.5, mad: 3.5, cusumK: 0.5, cusumH: 8 }, minScore: 0.5 });
     const c = DetectionConfigSchema.parse({ metrics: { cost_usd: { thresholds: { zScore: 6 } } } });
     expect(c.metrics.cost_usd?.thresholds?.zScore).toBe(6);
     expect(() => DetectionConfigSchema.parse({ window: 1 })).toThrow();

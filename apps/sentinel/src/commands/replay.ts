@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { validateTelemetryEvent } from '@sentinel/contracts';
-import { BaselineShard, DetectionConfigSchema, REPLAY_SERIES_CONFIG, scoreSeries, type DetectionConfig, type DetectionConfigInput } from '@sentinel/detection';
+import { BaselineShard, DetectionConfigSchema, REPLAY_SERIES_CONFIG, REPLAY_SERIES_OPTIONS, scoreSeries, type DetectionConfig, type DetectionConfigInput } from '@sentinel/detection';
 
 const HELP = `usage: sentinel replay --input <file.csv|file.jsonl|dir> [--out <dir>] [--window N] [--warmup N]
 
@@ -18,7 +18,11 @@ Runs the detection engine over recorded data, as if it arrived live (no look-ahe
             JSONL -> <out>/<name>.anomalies.jsonl (one AnomalyEvent a line) and <out>/<name>.scores.csv
                      (per event: the highest score over its series and how many anomalies it raised)
   --window  samples per rolling baseline (default: 1000 for telemetry, the replay preset for CSV)
-  --warmup  samples before a series is judged (CSV default: NAB's probation, 15% of the file, at most 750)`;
+  --warmup  samples before a series is judged (CSV default: NAB's probation, 15% of the file, at most 750,
+            and never more than the window)
+
+CSV series are judged on their values and, when the warm-up shows a daily or weekly cycle, on each
+value's residual from the same phase of earlier cycles (the replay preset of @sentinel/detection).`;
 
 /** NAB's probation: the first 15% of a file, at most 750 rows, is for learning only. */
 export function probationRows(rows: number): number {
@@ -65,13 +69,15 @@ export function formatNabResults(series: SeriesCsv, scores: Float64Array): strin
 export function replayCsvText(text: string, options: { name?: string; window?: number; warmup?: number } = {}): string {
   const series = parseSeriesCsv(text, options.name);
   const config = csvConfig(series.values.length, options);
-  return formatNabResults(series, scoreSeries(series.values, config));
+  return formatNabResults(series, scoreSeries(series.values, config, REPLAY_SERIES_OPTIONS));
 }
 
 function csvConfig(rows: number, options: { window?: number; warmup?: number }): DetectionConfig {
   const input: DetectionConfigInput = { ...REPLAY_SERIES_CONFIG };
   if (options.window !== undefined) input.window = options.window;
-  input.warmup = Math.max(2, options.warmup ?? probationRows(rows));
+  const window = DetectionConfigSchema.parse(input).window;
+  // A window holds at most `window` samples: a longer warm-up would never end.
+  input.warmup = Math.min(window, Math.max(2, options.warmup ?? probationRows(rows)));
   return DetectionConfigSchema.parse(input);
 }
 
@@ -212,7 +218,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
       if (/\.csv$/i.test(f.rel)) {
         const text = await readFile(f.abs, 'utf8');
         const series = parseSeriesCsv(text, f.rel);
-        const scores = scoreSeries(series.values, csvConfig(series.values.length, { window, warmup }));
+        const scores = scoreSeries(series.values, csvConfig(series.values.length, { window, warmup }), REPLAY_SERIES_OPTIONS);
         const target = path.join(outDir, f.rel);
         await mkdir(path.dirname(target), { recursive: true });
         await writeFile(target, formatNabResults(series, scores));

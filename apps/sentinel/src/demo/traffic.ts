@@ -74,15 +74,9 @@ export function generateTraffic(options: TrafficOptions): { events: TelemetryEve
   const start = options.endMs - options.spanMs;
   const injections: Injection[] = PLANS.map((p) => ({ kind: p.kind, service: p.service, model: p.model, description: p.description, from: start + p.at * options.spanMs, to: start + p.at * options.spanMs + p.minutes * 60_000 }));
   const totalWeight = PROFILES.reduce((s, p) => s + p.weight, 0);
-  // Diurnal load: the gap between calls shrinks at the daily peak; the mean gap spreads `events` over the span.
-  const meanGap = options.spanMs / options.events;
+  const times = callTimes(options, new Random(options.seed + 1));
   const events: TelemetryEventInput[] = [];
-  let t = start;
-  while (events.length < options.events) {
-    const hour = (new Date(t).getUTCHours() + new Date(t).getUTCMinutes() / 60) / 24;
-    const load = 1 + 0.5 * Math.sin(2 * Math.PI * (hour - 0.25));
-    t += (meanGap / load) * (0.5 + r.next());
-    if (t >= options.endMs) break;
+  for (const t of times) {
     let pick = r.next() * totalWeight;
     const profile = PROFILES.find((p) => (pick -= p.weight) < 0) ?? PROFILES[0]!;
     const call: MutableCall = {
@@ -116,6 +110,25 @@ export function generateTraffic(options: TrafficOptions): { events: TelemetryEve
     });
   }
   return { events, injections };
+}
+
+/**
+ * Exactly `events` call times in [end - span, end), in order, denser at the daily peak: gaps shrink with
+ * the diurnal load, then the whole sequence is scaled to the span so the count is the one asked for.
+ */
+function callTimes(options: TrafficOptions, r: Random): number[] {
+  const start = options.endMs - options.spanMs;
+  const meanGap = options.spanMs / options.events;
+  const raw: number[] = [];
+  let t = start;
+  for (let i = 0; i < options.events; i++) {
+    const hour = (new Date(t).getUTCHours() + new Date(t).getUTCMinutes() / 60) / 24;
+    const load = 1 + 0.5 * Math.sin(2 * Math.PI * (hour - 0.25));
+    t += (meanGap / load) * (0.5 + r.next());
+    raw.push(t - start);
+  }
+  const scale = (options.spanMs - 1) / raw[raw.length - 1]!;
+  return raw.map((offset) => start + Math.floor(offset * scale));
 }
 
 /** Detected anomalies of the injected kind on the injected series, during the window or just after it. */

@@ -1,0 +1,67 @@
+import type { Logger } from 'pino';
+import { TOPICS, validateTelemetryEvent, type FieldIssue, type TelemetryEvent } from '@sentinel/contracts';
+import { DeadLetters, type Bus, type ConsumedRecord, type Consumer, type RecordBatch } from '@sentinel/bus';
+import { pipelineMetrics } from '@sentinel/observability';
+import type { TelemetryPublisher } from './publisher.js';
+
+export const RAW_INGEST_GROUP = 'sentinel-ingestion-raw';
+
+/**
+ * Producers that already speak Kafka write anchor-format JSON to `sentinel.raw.v1` (one event, or an
+ * array of events, per record). Valid events go on to the telemetry topic; a record or event that fails
+ * goes to the DLQ with the reason, so one bad record never stalls the partition behind it.
+ */
+export class RawTopicIngestion {
+  private consumer: Consumer | null = null;
+  private readonly deadLetters: DeadLetters;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly publisher: TelemetryPublisher,
+    private readonly logger: Logger,
+  ) {
+    this.deadLetters = new DeadLetters(bus);
+  }
+
+  async start(): Promise<void> {
+    this.consumer = await this.bus.topic(TOPICS.raw).consume({ group: RAW_INGEST_GROUP, handler: (b) => this.handle(b) });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+    this.consumer = null;
+  }
+
+  private async handle(batch: RecordBatch): Promise<void> {
+    const valid: TelemetryEvent[] = [];
+    const bad: Array<{ record: ConsumedRecord; issues: FieldIssue[] }> = [];
+    for (const record of batch.records) {
+      const issues = collect(record, valid);
+      if (issues.length) bad.push({ record, issues });
+    }
+    await this.publisher.publish(valid);
+    await this.deadLetters.send('ingestion-raw', bad);
+    if (bad.length) this.logger.debug({ partition: batch.partition, rejected: bad.length }, 'raw records dead-lettered');
+    pipelineMetrics.recordsIn.inc({ stage: 'ingestion', source: 'kafka', result: 'accepted' }, valid.length);
+    if (bad.length) pipelineMetrics.recordsIn.inc({ stage: 'ingestion', source: 'kafka', result: 'rejected' }, bad.length);
+  }
+}
+
+/** Pushes the record's valid events onto `into` and returns the issues of the rest. */
+function collect(record: ConsumedRecord, into: TelemetryEvent[]): FieldIssue[] {
+  let body: unknown;
+  try {
+    body = JSON.parse(record.value.toString('utf8'));
+  } catch (e) {
+    return [{ field: '(root)', reason: `not valid JSON: ${(e as Error).message}` }];
+  }
+  const items = Array.isArray(body) ? body : [body];
+  if (items.length === 0) return [{ field: '(root)', reason: 'an empty array holds no event' }];
+  const issues: FieldIssue[] = [];
+  items.forEach((item, i) => {
+    const r = validateTelemetryEvent(item, Array.isArray(body) ? `[${i}]` : '');
+    if (r.ok) into.push(r.value);
+    else issues.push(...r.issues);
+  });
+  return issues;
+}

@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** One `sentinel <app>` child process, as an operator would start it. */
+export class SentinelProcess {
+  private output = '';
+  readonly exited: Promise<number | null>;
+
+  private constructor(
+    readonly app: string,
+    private readonly child: ChildProcess,
+  ) {
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => (this.output += s));
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => (this.output += s));
+    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  }
+
+  static async start(app: string, env: Record<string, string>, timeoutMs = 60_000): Promise<SentinelProcess & { url: string }> {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, app], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = new SentinelProcess(app, child);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const url = /API:\s+(http:\/\/\S+)/.exec(p.output)?.[1];
+      if (url) return Object.assign(p, { url });
+      const code = await Promise.race([p.exited, new Promise((r) => setTimeout(() => r('waiting'), 50))]);
+      if (code !== 'waiting') throw new Error(`sentinel ${app} exited with ${String(code)} before it was up:\n${p.output}`);
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`sentinel ${app} was not up within ${timeoutMs} ms:\n${p.output}`);
+      }
+    }
+  }
+
+  /** Runs a command that is expected to exit, and returns its exit code and output. */
+  static async run(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = new SentinelProcess(args[0] ?? '', child);
+    return { code: await p.exited, output: p.output };
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  /** SIGTERM, then the exit code of the graceful stop. */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    this.child.kill('SIGTERM');
+    return this.exited;
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * `npm run bench`: every benchmark in turn, each printing its own table. Add a bench by importing its
+ * run function and appending it to the list.
+ */
+import { runEngineBench } from './engine.js';
+
+const benches: Array<() => void | Promise<void>> = [runEngineBench];
+
+for (const bench of benches) await bench();
