@@ -69,6 +69,10 @@ async function runApps(apps: readonly AppName[], argv: string[]): Promise<number
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  logger.info('stopped');
+  // Everything is committed and closed by now. Exit rather than wait for the event loop to empty: a client
+  // library's stray socket (kafkajs leaves one behind after a broker restart) must not keep a stopped service alive.
+  logger.flush(() => process.exit(0));
   return 0;
 }
 

@@ -49,10 +49,13 @@ export class SentinelProcess {
     this.child.kill(signal);
   }
 
-  /** SIGTERM, then the exit code of the graceful stop. */
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode !== null) return this.child.exitCode;
+  /** SIGTERM, then the exit code of the graceful stop; a process that does not stop in time is killed and reported. */
+  async stop(timeoutMs = 30_000): Promise<number | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
     this.child.kill('SIGTERM');
-    return this.exited;
+    const code = await Promise.race([this.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs))]);
+    if (code !== 'timeout') return code;
+    this.child.kill('SIGKILL');
+    throw new Error(`sentinel ${this.app} did not stop within ${timeoutMs} ms of SIGTERM:\n${this.output.slice(-4000)}`);
   }
 }

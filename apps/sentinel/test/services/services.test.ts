@@ -74,7 +74,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  const codes = await Promise.all(Object.values(procs).map((p) => p.stop()));
+  const codes = await Promise.all(Object.values(procs).map((p) => p.stop(30_000)));
   await bus?.close();
   await receiver?.close();
   await rm(dir, { recursive: true, force: true });
