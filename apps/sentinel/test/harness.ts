@@ -28,7 +28,7 @@ export async function startTestSentinel(overrides: SentinelConfigInput = {}, dir
     env: 'test',
     log: { level: 'silent' },
     server: { host: '127.0.0.1', port: 0, ...overrides.server },
-    storage: { duckdb: { path: join(dataDir, 'sentinel.duckdb'), batchSize: 1000, flushIntervalMs: 10 } },
+    storage: { duckdb: { path: join(dataDir, 'sentinel.duckdb'), batchSize: 1000 } },
   });
   const running = await startAll(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), Object.values(KEYS));
   const self: TestSentinel = {

@@ -88,11 +88,10 @@ export const SentinelConfigSchema = z.object({
         .object({
           path: z.string().default('./data/sentinel.duckdb'),
           batchSize: z.number().int().min(1).default(5_000),
-          flushIntervalMs: z.number().int().min(1).default(200),
         })
-        .default({ path: './data/sentinel.duckdb', batchSize: 5_000, flushIntervalMs: 200 }),
+        .default({ path: './data/sentinel.duckdb', batchSize: 5_000 }),
     })
-    .default({ backend: 'duckdb', duckdb: { path: './data/sentinel.duckdb', batchSize: 5_000, flushIntervalMs: 200 } }),
+    .default({ backend: 'duckdb', duckdb: { path: './data/sentinel.duckdb', batchSize: 5_000 } }),
   alerting: z
     .object({
       webhooks: z.array(WebhookSubscriberSchema).default([]),

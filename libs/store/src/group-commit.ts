@@ -1,25 +1,24 @@
 export interface GroupCommitOptions {
-  /** Flush as soon as this many rows wait. */
+  /** Most rows one write carries; a caller's rows are never split across writes. */
   batchSize: number;
-  /** Flush rows that have waited this long even if the batch is not full. */
-  flushIntervalMs: number;
 }
 
-interface Waiter {
+interface Waiting<T> {
+  rows: readonly T[];
   resolve: () => void;
   reject: (e: unknown) => void;
 }
 
 /**
- * Gathers rows from many callers into few large writes. Each caller's promise settles when the write that
- * carried its rows does, so a caller that commits a Kafka offset after `add` resolves never commits an
- * unwritten row. Writes never overlap: the next one starts when the previous has settled.
+ * Gathers rows from many callers into few large writes, without a timer: when no write runs, rows are
+ * written at once; while one runs, the rows that arrive meanwhile wait and go together in the next. So an
+ * idle store adds no latency and a busy one writes big batches. Each caller's promise settles with the
+ * write that carried its rows, so a consumer that commits its offset afterwards never commits an
+ * unwritten row. Writes never overlap.
  */
 export class GroupCommit<T> {
-  private rows: T[] = [];
-  private waiters: Waiter[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private writing: Promise<void> = Promise.resolve();
+  private waiting: Waiting<T>[] = [];
+  private running: Promise<void> | null = null;
 
   constructor(
     private readonly write: (rows: T[]) => Promise<void>,
@@ -28,30 +27,35 @@ export class GroupCommit<T> {
 
   add(rows: readonly T[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
-    for (const row of rows) this.rows.push(row);
-    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    if (this.rows.length >= this.options.batchSize) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs);
-    return done;
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ rows, resolve, reject });
+      this.running ??= this.run();
+    });
   }
 
-  /** Writes whatever waits now; resolves when everything added before the call is written (or failed). */
-  flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const rows = this.rows;
-    const waiters = this.waiters;
-    this.rows = [];
-    this.waiters = [];
-    if (rows.length === 0) return this.writing;
-    this.writing = this.writing.then(async () => {
-      try {
-        await this.write(rows);
-        for (const w of waiters) w.resolve();
-      } catch (e) {
-        for (const w of waiters) w.reject(e);
+  /** Resolves when everything added so far is written (or has failed). */
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async run(): Promise<void> {
+    // Callers in the same tick (several partitions' batches) join the first write.
+    await Promise.resolve();
+    while (this.waiting.length > 0) {
+      const group: Waiting<T>[] = [];
+      let size = 0;
+      while (this.waiting.length > 0 && (size === 0 || size + this.waiting[0]!.rows.length <= this.options.batchSize)) {
+        const next = this.waiting.shift()!;
+        group.push(next);
+        size += next.rows.length;
       }
-    });
-    return this.writing;
+      try {
+        await this.write(group.flatMap((w) => w.rows));
+        for (const w of group) w.resolve();
+      } catch (e) {
+        for (const w of group) w.reject(e);
+      }
+    }
+    this.running = null;
   }
 }

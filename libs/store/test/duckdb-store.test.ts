@@ -16,7 +16,7 @@ let store: DuckDbStore;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sentinel-store-'));
   path = join(dir, 'nested', 'sentinel.duckdb');
-  store = await DuckDbStore.open({ path, batchSize: 1000, flushIntervalMs: 5 });
+  store = await DuckDbStore.open({ path, batchSize: 1000 });
 });
 
 afterEach(async () => {
@@ -50,7 +50,7 @@ describe('DuckDbStore telemetry', () => {
   it('keeps what it acknowledged across close and reopen', async () => {
     await store.appendTelemetry([event({ timestamp: at(0) }), event({ timestamp: at(1) })]);
     await store.close();
-    store = await DuckDbStore.open({ path, batchSize: 1000, flushIntervalMs: 5 });
+    store = await DuckDbStore.open({ path, batchSize: 1000 });
     expect(await store.queryTelemetry({ from: T0, to: T0 + 10, limit: 10 })).toHaveLength(2);
   });
 
@@ -63,7 +63,7 @@ describe('DuckDbStore telemetry', () => {
   it('refuses appends after close instead of dropping them', async () => {
     await store.close();
     expect(() => store.appendTelemetry([event()])).toThrow(/closed/);
-    store = await DuckDbStore.open({ path, batchSize: 1000, flushIntervalMs: 5 });
+    store = await DuckDbStore.open({ path, batchSize: 1000 });
   });
 
   it('aggregates a series into time buckets, with empty buckets as gaps', async () => {

@@ -112,7 +112,7 @@ function printReport(injections: Injection[], detected: AnomalyEvent[]): void {
     process.stdout.write(`  ${r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')}\n`);
     if (i === 0) process.stdout.write(`  ${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
   }
-  const explained = new Set(injections.flatMap((inj) => detectionsOf(inj, detected)).map((a) => a.alert_id));
+  const explained = new Set(injections.flatMap((inj) => detectionsOf(inj, detected, true)).map((a) => a.alert_id));
   const other = detected.filter((a) => !explained.has(a.alert_id));
   const byType = new Map<string, number>();
   for (const a of other) byType.set(a.anomaly_type, (byType.get(a.anomaly_type) ?? 0) + 1);

@@ -29,6 +29,8 @@ export interface Injection {
   from: number;
   to: number;
   description: string;
+  /** Other anomaly types the injection causes on the same series (a slower call also has a later first token). */
+  sideEffects: AnomalyType[];
 }
 
 interface InjectionPlan extends Omit<Injection, 'from' | 'to'> {
@@ -49,11 +51,11 @@ interface MutableCall {
 }
 
 const PLANS: InjectionPlan[] = [
-  { kind: 'latency_spike', service: 'checkout', model: 'gpt-4o', at: 0.45, minutes: 4, description: 'provider slowdown: latency x8', apply: (c) => { c.latency *= 8; c.ttft *= 8; } },
-  { kind: 'token_usage_spike', service: 'support-bot', model: 'claude-3-5-sonnet', at: 0.55, minutes: 5, description: 'runaway generation: completion tokens x10', apply: (c) => { c.completionTokens *= 10; } },
-  { kind: 'cost_anomaly', service: 'search', model: 'gemini-1.5-pro', at: 0.65, minutes: 5, description: 'pricing bug: cost x12', apply: (c) => { c.cost *= 12; } },
-  { kind: 'error_rate_increase', service: 'summarizer', model: 'llama-3.1-70b', at: 0.75, minutes: 20, description: 'upstream outage: 60% of calls fail', apply: (c, r) => { c.error = r.next() < 0.6; } },
-  { kind: 'finish_reason_shift', service: 'support-bot', model: 'gpt-4o-mini', at: 0.85, minutes: 10, description: 'policy change: 50% content_filter', apply: (c, r) => { if (r.next() < 0.5) c.finishReason = 'content_filter'; } },
+  { kind: 'latency_spike', service: 'checkout', model: 'gpt-4o', at: 0.45, minutes: 4, description: 'provider slowdown: latency x8', sideEffects: ['time_to_first_token_spike'], apply: (c) => { c.latency *= 8; c.ttft *= 8; } },
+  { kind: 'token_usage_spike', service: 'support-bot', model: 'claude-3-5-sonnet', at: 0.55, minutes: 5, description: 'runaway generation: completion tokens x10', sideEffects: [], apply: (c) => { c.completionTokens *= 10; } },
+  { kind: 'cost_anomaly', service: 'search', model: 'gemini-1.5-pro', at: 0.65, minutes: 5, description: 'pricing bug: cost x12', sideEffects: [], apply: (c) => { c.cost *= 12; } },
+  { kind: 'error_rate_increase', service: 'summarizer', model: 'llama-3.1-70b', at: 0.75, minutes: 20, description: 'upstream outage: 60% of calls fail', sideEffects: ['finish_reason_shift'], apply: (c, r) => { c.error = r.next() < 0.6; } },
+  { kind: 'finish_reason_shift', service: 'support-bot', model: 'gpt-4o-mini', at: 0.85, minutes: 10, description: 'policy change: 50% content_filter', sideEffects: [], apply: (c, r) => { if (r.next() < 0.5) c.finishReason = 'content_filter'; } },
 ];
 
 export interface TrafficOptions {
@@ -72,7 +74,7 @@ export interface TrafficOptions {
 export function generateTraffic(options: TrafficOptions): { events: TelemetryEventInput[]; injections: Injection[] } {
   const r = new Random(options.seed);
   const start = options.endMs - options.spanMs;
-  const injections: Injection[] = PLANS.map((p) => ({ kind: p.kind, service: p.service, model: p.model, description: p.description, from: start + p.at * options.spanMs, to: start + p.at * options.spanMs + p.minutes * 60_000 }));
+  const injections: Injection[] = PLANS.map((p) => ({ kind: p.kind, service: p.service, model: p.model, description: p.description, sideEffects: p.sideEffects, from: start + p.at * options.spanMs, to: start + p.at * options.spanMs + p.minutes * 60_000 }));
   const totalWeight = PROFILES.reduce((s, p) => s + p.weight, 0);
   const times = callTimes(options, new Random(options.seed + 1));
   const events: TelemetryEventInput[] = [];
@@ -131,11 +133,12 @@ function callTimes(options: TrafficOptions, r: Random): number[] {
   return raw.map((offset) => start + Math.floor(offset * scale));
 }
 
-/** Detected anomalies of the injected kind on the injected series, during the window or just after it. */
-export function detectionsOf(inj: Injection, detected: AnomalyEvent[]): AnomalyEvent[] {
+/** Detected anomalies of the injected kind (or also its side effects) on the injected series, during the window or just after it. */
+export function detectionsOf(inj: Injection, detected: AnomalyEvent[], withSideEffects = false): AnomalyEvent[] {
   const grace = 5 * 60_000;
   return detected.filter((a) => {
     const t = Date.parse(a.timestamp);
-    return a.service_name === inj.service && a.model === inj.model && a.anomaly_type === inj.kind && t >= inj.from && t <= inj.to + grace;
+    const kind = a.anomaly_type === inj.kind || (withSideEffects && inj.sideEffects.includes(a.anomaly_type));
+    return kind && a.service_name === inj.service && a.model === inj.model && t >= inj.from && t <= inj.to + grace;
   });
 }
