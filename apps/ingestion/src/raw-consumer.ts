@@ -2,9 +2,12 @@ import type { Logger } from 'pino';
 import { TOPICS, validateTelemetryEvent, type FieldIssue, type TelemetryEvent } from '@sentinel/contracts';
 import { DeadLetters, type Bus, type ConsumedRecord, type Consumer, type RecordBatch } from '@sentinel/bus';
 import { pipelineMetrics } from '@sentinel/observability';
+import type { IngestAdmission } from './admission.js';
 import type { TelemetryPublisher } from './publisher.js';
 
 export const RAW_INGEST_GROUP = 'sentinel-ingestion-raw';
+/** The rate-limit key of the raw topic; `ingestion.rateLimit.perKey` can give it its own bucket. */
+export const RAW_TOPIC_CALLER = 'kafka-raw';
 
 /**
  * Producers that already speak Kafka write anchor-format JSON to `sentinel.raw.v1` (one event, or an
@@ -18,13 +21,15 @@ export class RawTopicIngestion {
   constructor(
     private readonly bus: Bus,
     private readonly publisher: TelemetryPublisher,
+    private readonly admission: IngestAdmission,
     private readonly logger: Logger,
+    private readonly topic: string = TOPICS.raw,
   ) {
     this.deadLetters = new DeadLetters(bus);
   }
 
   async start(): Promise<void> {
-    this.consumer = await this.bus.topic(TOPICS.raw).consume({ group: RAW_INGEST_GROUP, handler: (b) => this.handle(b) });
+    this.consumer = await this.bus.topic(this.topic).consume({ group: RAW_INGEST_GROUP, handler: (b) => this.handle(b) });
   }
 
   async stop(): Promise<void> {
@@ -33,6 +38,8 @@ export class RawTopicIngestion {
   }
 
   private async handle(batch: RecordBatch): Promise<void> {
+    // No caller to answer 429 to: the limit slows consumption down, and Kafka holds the rest.
+    await this.admission.throttle(RAW_TOPIC_CALLER, batch.records.length);
     const valid: TelemetryEvent[] = [];
     const bad: Array<{ record: ConsumedRecord; issues: FieldIssue[] }> = [];
     for (const record of batch.records) {

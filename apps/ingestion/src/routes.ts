@@ -2,10 +2,12 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fas
 import { validateTelemetryBatch, validateTelemetryEvent, type FieldIssue, type TelemetryEvent } from '@sentinel/contracts';
 import { HttpProblem } from '@sentinel/http';
 import { pipelineMetrics } from '@sentinel/observability';
+import type { IngestAdmission } from './admission.js';
 import type { TelemetryPublisher } from './publisher.js';
 
 export interface IngestionRoutesOptions {
   publisher: TelemetryPublisher;
+  admission: IngestAdmission;
   maxBatchEvents: number;
 }
 
@@ -20,6 +22,7 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async
     if (Array.isArray(body)) {
       if (body.length === 0) throw new HttpProblem(400, 'the batch is empty');
       if (body.length > options.maxBatchEvents) throw new HttpProblem(413, `the batch has ${body.length} events; the limit is ${options.maxBatchEvents}`);
+      await options.admission.admit(request.principal ?? 'anonymous', body.length);
       const { accepted, rejected } = validateTelemetryBatch(body);
       count(accepted.length, rejected.length);
       if (accepted.length === 0) throw new HttpProblem(400, `all ${body.length} events failed validation`, { errors: rejected.flatMap((r) => r.issues), rejected: rejected.map((r) => r.index) });
@@ -27,6 +30,7 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async
       return reply.code(202).send({ accepted: accepted.length, rejected: rejected.length, errors: rejected.flatMap((r) => r.issues) satisfies FieldIssue[] });
     }
     if (typeof body !== 'object' || body === null) throw new HttpProblem(400, 'the body must be a JSON object (one event) or an array of events');
+    await options.admission.admit(request.principal ?? 'anonymous', 1);
     const result = validateTelemetryEvent(body);
     if (!result.ok) {
       count(0, 1);

@@ -5,11 +5,11 @@ import { MemoryBus, type Bus } from '@sentinel/bus';
 import { ConfigError, type ApiKey, type SentinelConfig } from '@sentinel/config';
 import { createHttpServer, type DependencyCheck } from '@sentinel/http';
 import { DuckDbStore } from '@sentinel/store';
-import { RedisCheckpointStore, connectRedis } from '@sentinel/state';
+import { MemoryRateLimiter, RedisCheckpointStore, RedisRateLimiter, connectRedis } from '@sentinel/state';
 import { AlertingService } from '@sentinel/app-alerting';
 import { apiRoutes } from '@sentinel/app-api';
 import { DETECTION_GROUP, DetectionService } from '@sentinel/app-detection';
-import { RawTopicIngestion, TelemetryPublisher, ingestionRoutes } from '@sentinel/app-ingestion';
+import { IngestAdmission, RawTopicIngestion, TelemetryPublisher, ingestionRoutes } from '@sentinel/app-ingestion';
 import { StorageService } from '@sentinel/app-storage';
 import { openKafkaBus } from './kafka.js';
 
@@ -48,7 +48,7 @@ export async function startApps(apps: readonly AppName[], config: SentinelConfig
     stops.push(() => store.close());
     dependencies.unshift({ name: 'store', check: () => store.check() });
   }
-  const redis = runs('detection') && !memory ? await connectRedis({ url: config.redis.url, logger }) : null;
+  const redis = (runs('detection') || runs('ingestion')) && !memory ? await connectRedis({ url: config.redis.url, logger }) : null;
   if (redis) {
     stops.push(async () => void (await redis.quit()));
     dependencies.push({ name: 'redis', check: async () => void (await redis.ping()) });
@@ -63,10 +63,14 @@ export async function startApps(apps: readonly AppName[], config: SentinelConfig
     services.push(await started(new DetectionService({ bus, config: config.detection, logger: logger.child({ app: 'detection' }), checkpoints, checkpointIntervalMs: config.checkpoints.intervalMs })));
   }
   const publisher = new TelemetryPublisher(bus);
-  if (runs('ingestion') && !memory) services.push(await started(new RawTopicIngestion(bus, publisher, logger.child({ app: 'ingestion' }))));
+  const { perKey, eventsPerSecond, burst } = config.ingestion.rateLimit;
+  const admission = new IngestAdmission(redis ? new RedisRateLimiter(redis, config.bus.namespace) : new MemoryRateLimiter(), { ratePerSecond: eventsPerSecond, burst, perKey: Object.fromEntries(Object.entries(perKey).map(([k, v]) => [k, { ratePerSecond: v.eventsPerSecond, burst: v.burst }])) });
+  if (runs('ingestion') && !memory) {
+    services.push(await started(new RawTopicIngestion(bus, publisher, admission, logger.child({ app: 'ingestion' }), config.ingestion.rawTopic)));
+  }
 
   const http = createHttpServer({ logger, keys, bodyLimitBytes: config.server.bodyLimitBytes, dependencies });
-  if (runs('ingestion')) await http.register(ingestionRoutes, { publisher, maxBatchEvents: config.server.maxBatchEvents });
+  if (runs('ingestion')) await http.register(ingestionRoutes, { publisher, admission, maxBatchEvents: config.server.maxBatchEvents });
   if (store) await http.register(apiRoutes, { store });
   await http.listen({ host: config.server.host, port: config.server.port });
   const address = http.server.address();

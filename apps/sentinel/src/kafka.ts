@@ -14,6 +14,7 @@ export async function openKafkaBus(config: SentinelConfig, logger: Logger): Prom
     logger: logger.child({ component: 'kafka' }),
   });
   const namespace = config.bus.namespace;
-  await bus.ensureTopics(Object.values(TOPICS).map((t) => namespace + t));
+  const topics = new Set<string>([...Object.values(TOPICS), config.ingestion.rawTopic]);
+  await bus.ensureTopics([...topics].map((t) => namespace + t));
   return namespace ? new NamespacedBus(bus, namespace) : bus;
 }

@@ -114,3 +114,23 @@ describe('query routes', () => {
     expect(res.body).toMatch(/^sentinel_http_request_duration_seconds_bucket/m);
   });
 });
+
+describe('rate limits', () => {
+  let limited: TestSentinel;
+  beforeAll(async () => {
+    limited = await startTestSentinel({ ingestion: { rateLimit: { eventsPerSecond: 0.5, burst: 3, perKey: { admin: { eventsPerSecond: 1000, burst: 1000 } } } } });
+  });
+  afterAll(() => limited.dispose());
+  const send = (n: number, key: ApiKey = KEYS.ingest) =>
+    limited.http.inject({ method: 'POST', url: '/v1/telemetry', headers: { ...bearer(key), 'content-type': 'application/json' }, payload: JSON.stringify(Array.from({ length: n }, () => sampleTelemetry())) });
+
+  it('answers 429 with Retry-After once a key has used its burst, per key, and 413 for a batch that could never fit', async () => {
+    expect((await send(3)).statusCode).toBe(202);
+    const refused = await send(1);
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(refused.json().detail).toMatch(/0\.5 events\/s/);
+    expect((await send(4)).statusCode).toBe(413);
+    expect((await send(50, KEYS.admin)).statusCode).toBe(202);
+  });
+});

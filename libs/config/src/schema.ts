@@ -56,6 +56,20 @@ export const SentinelConfigSchema = z.object({
     })
     .default({ keys: [], devKeyFile: './data/dev-api-key' })
     .refine((a) => new Set(a.keys.map((k) => k.key)).size === a.keys.length, { message: 'two API keys share the same key' }),
+  ingestion: z
+    .object({
+      /** Token bucket per API key over events (a batch of 500 costs 500); `perKey` overrides it by key id. */
+      rateLimit: z
+        .object({
+          eventsPerSecond: z.number().positive().default(20_000),
+          burst: z.number().int().min(1).default(100_000),
+          perKey: z.record(z.string(), z.object({ eventsPerSecond: z.number().positive(), burst: z.number().int().min(1) })).default({}),
+        })
+        .prefault({}),
+      /** The Kafka topic producers write anchor-format JSON to (services mode). */
+      rawTopic: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/).default('sentinel.raw.v1'),
+    })
+    .prefault({}),
   transport: z.enum(['memory', 'kafka']).default('memory'),
   kafka: z
     .object({
