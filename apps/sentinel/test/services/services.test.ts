@@ -164,17 +164,18 @@ describe('services over Kafka', () => {
     expect(stored.sort()).toEqual(all.map((e) => TelemetryEventSchema.parse(e).event_id).sort());
   }, 300_000);
 
-  it('dead-letters bad records from the raw topic with a readable reason and keeps consuming', async () => {
+  it('ingests what kcat writes to the raw topic and dead-letters the bad records with a readable reason', async () => {
     const reasons: string[] = [];
     const dlq = await bus.topic(TOPICS.telemetryDlq).consume({ group: `dlq-reader-${randomUUID()}`, handler: async (b) => void reasons.push(...b.records.map((r) => r.headers['x-sentinel-reason'] ?? '')) });
     const good = sampleTelemetry({ timestamp: new Date(END - 1000).toISOString(), service_name: 'raw-producer' });
     const missingLatency: Partial<TelemetryEventInput> = sampleTelemetry({ service_name: 'raw-producer' });
     delete missingLatency.latency_ms;
-    await bus.topic(TOPICS.raw).publish([
-      { key: 'raw', value: Buffer.from('{"event_id": oops') },
-      { key: 'raw', value: Buffer.from(JSON.stringify(missingLatency)) },
-      { key: 'raw', value: Buffer.from(JSON.stringify(good)) },
-    ]);
+    // Produced by kcat, as a producer outside Sentinel would: one record per line, key before the tab.
+    const lines = ['raw\t{"event_id": oops', `raw\t${JSON.stringify(missingLatency)}`, `raw\t${JSON.stringify(good)}`].join('\n');
+    await new Promise<void>((resolve, reject) => {
+      const kcat = execFile('kcat', ['-P', '-b', BROKERS.join(','), '-t', namespace + TOPICS.raw, '-K', '\t'], (err) => (err ? reject(err) : resolve()));
+      kcat.stdin!.end(`${lines}\n`);
+    });
     const deadline = Date.now() + 60_000;
     let stored = false;
     while (Date.now() < deadline && !(reasons.length >= 2 && stored)) {
