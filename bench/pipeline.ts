@@ -31,7 +31,7 @@ interface Target {
 }
 
 async function memoryTarget(dir: string): Promise<Target> {
-  const config = SentinelConfigSchema.parse({ log: { level: 'warn' }, server: { port: 0 }, storage: { duckdb: { path: join(dir, 'db.duckdb') } } });
+  const config = SentinelConfigSchema.parse({ log: { level: 'warn' }, server: { port: 0 }, ingestion: { otlp: { port: 0 } }, storage: { duckdb: { path: join(dir, 'db.duckdb') } } });
   const s = await startAll(config, pino({ level: 'warn' }), [{ id: 'bench', key: KEY, scopes: ['admin'] }]);
   return { ingestUrl: s.url, storageUrl: s.url, stop: () => s.stop() };
 }
@@ -41,6 +41,7 @@ async function kafkaTarget(dir: string): Promise<Target> {
     SENTINEL_TRANSPORT: 'kafka',
     SENTINEL_BUS__NAMESPACE: `bench${Date.now()}.`,
     SENTINEL_SERVER__PORT: '0',
+    SENTINEL_INGESTION__OTLP__PORT: '0',
     SENTINEL_LOG__LEVEL: 'warn',
     SENTINEL_LOG__PRETTY: 'false',
     SENTINEL_AUTH__KEYS: JSON.stringify([{ id: 'bench', key: KEY, scopes: ['admin'] }]),

@@ -2,3 +2,4 @@ export * from './routes.js';
 export * from './publisher.js';
 export * from './raw-consumer.js';
 export * from './admission.js';
+export * from './otlp/routes.js';

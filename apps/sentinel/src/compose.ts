@@ -9,7 +9,7 @@ import { MemoryRateLimiter, RedisCheckpointStore, RedisRateLimiter, connectRedis
 import { AlertingService } from '@sentinel/app-alerting';
 import { apiRoutes } from '@sentinel/app-api';
 import { DETECTION_GROUP, DetectionService } from '@sentinel/app-detection';
-import { IngestAdmission, RawTopicIngestion, TelemetryPublisher, ingestionRoutes } from '@sentinel/app-ingestion';
+import { IngestAdmission, RawTopicIngestion, TelemetryPublisher, ingestionRoutes, otlpRoutes } from '@sentinel/app-ingestion';
 import { StorageService } from '@sentinel/app-storage';
 import { openKafkaBus } from './kafka.js';
 
@@ -19,6 +19,8 @@ export type AppName = (typeof APPS)[number];
 export interface RunningSentinel {
   http: FastifyInstance;
   url: string;
+  /** The OTLP/HTTP receiver, when this process runs ingestion with OTLP enabled. */
+  otlpUrl: string | null;
   /** Over the in-memory bus: resolves when every record accepted so far has been detected, stored and handed to alerting. */
   settle(timeoutMs?: number): Promise<void>;
   /** Graceful stop: intake first, then drain, checkpoint and commit, then close. */
@@ -72,9 +74,19 @@ export async function startApps(apps: readonly AppName[], config: SentinelConfig
   const http = createHttpServer({ logger, keys, bodyLimitBytes: config.server.bodyLimitBytes, dependencies });
   if (runs('ingestion')) await http.register(ingestionRoutes, { publisher, admission, maxBatchEvents: config.server.maxBatchEvents });
   if (store) await http.register(apiRoutes, { store });
-  await http.listen({ host: config.server.host, port: config.server.port });
-  const address = http.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  const url = await listen(http, config.server.host, config.server.port);
+
+  const otlp = runs('ingestion') && config.ingestion.otlp.enabled ? createHttpServer({ logger, keys, bodyLimitBytes: config.ingestion.otlp.maxBodyBytes, dependencies }) : null;
+  if (otlp) {
+    await otlp.register(otlpRoutes, {
+      maxBodyBytes: config.ingestion.otlp.maxBodyBytes,
+      accept: async (events, caller) => {
+        await admission.admit(caller, events.length);
+        await publisher.publish(events);
+      },
+    });
+  }
+  const otlpUrl = otlp ? await listen(otlp, config.server.host, config.ingestion.otlp.port) : null;
 
   const settle = async (timeoutMs = 30_000) => {
     if (!(bus instanceof MemoryBus)) throw new Error('settle() needs the in-memory bus; over Kafka, watch consumer lag instead');
@@ -88,15 +100,21 @@ export async function startApps(apps: readonly AppName[], config: SentinelConfig
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
-      await http.close();
+      await Promise.all([http.close(), otlp?.close()]);
       if (memory) await settle(config.shutdownTimeoutMs).catch((e: Error) => logger.warn({ reason: e.message }, 'stopping before the pipeline drained'));
       // Upstream first: each consumer finishes its batch, checkpoints and commits before the next one stops.
       for (const service of services.reverse()) await service.stop();
       for (const close of stops.reverse()) await close();
     })());
 
-  const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
-  return { http, url: `http://${host}:${port}`, settle, stop };
+  return { http, url, otlpUrl, settle, stop };
+}
+
+async function listen(server: FastifyInstance, host: string, port: number): Promise<string> {
+  await server.listen({ host, port });
+  const address = server.server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
 }
 
 async function started<T extends { start(): Promise<void> }>(service: T): Promise<T> {

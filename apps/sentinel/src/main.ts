@@ -39,6 +39,7 @@ async function runApps(apps: readonly AppName[], argv: string[]): Promise<number
   const what = apps.length === APPS.length ? `one process, ${config.transport} bus` : `${apps.join(', ')} over Kafka`;
   const lines = [``, `  Sentinel is running (${what}).`, `  API:      ${sentinel.url}`];
   if (apps.includes('ingestion')) lines.push(`  Ingest:   POST ${sentinel.url}/v1/telemetry`);
+  if (sentinel.otlpUrl) lines.push(`  OTLP:     ${sentinel.otlpUrl}/v1/traces (GenAI spans, protobuf or JSON)`);
   if (devKey) {
     lines.push(devKey.created ? `  Dev key:  ${devKey.key}   (new; kept in ${config.auth.devKeyFile})` : `  Dev key:  ${devKey.key}   (from ${config.auth.devKeyFile})`);
   }

@@ -24,7 +24,7 @@ describe('sentinel CLI', () => {
 
   it('creates a dev key once, prints it, and stops cleanly on SIGTERM', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sentinel-cli-'));
-    const env = { ...quiet, SENTINEL_SERVER__PORT: '0', SENTINEL_AUTH__DEV_KEY_FILE: join(dir, 'dev-api-key'), SENTINEL_STORAGE__DUCKDB__PATH: join(dir, 'db.duckdb') };
+    const env = { ...quiet, SENTINEL_SERVER__PORT: '0', SENTINEL_INGESTION__OTLP__PORT: '0', SENTINEL_AUTH__DEV_KEY_FILE: join(dir, 'dev-api-key'), SENTINEL_STORAGE__DUCKDB__PATH: join(dir, 'db.duckdb') };
     try {
       const first = await SentinelProcess.start('all', env);
       const key = (await readFile(join(dir, 'dev-api-key'), 'utf8')).trim();

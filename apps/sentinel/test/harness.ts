@@ -28,6 +28,7 @@ export async function startTestSentinel(overrides: SentinelConfigInput = {}, dir
     env: 'test',
     log: { level: 'silent' },
     server: { host: '127.0.0.1', port: 0, ...overrides.server },
+    ingestion: { ...overrides.ingestion, otlp: { port: 0, ...overrides.ingestion?.otlp } },
     storage: { duckdb: { path: join(dataDir, 'sentinel.duckdb'), batchSize: 1000 } },
   });
   const running = await startAll(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), Object.values(KEYS));

@@ -66,6 +66,15 @@ export const SentinelConfigSchema = z.object({
           perKey: z.record(z.string(), z.object({ eventsPerSecond: z.number().positive(), burst: z.number().int().min(1) })).default({}),
         })
         .prefault({}),
+      /** OTLP/HTTP receiver (POST /v1/traces) of the ingestion app; GenAI spans become telemetry. */
+      otlp: z
+        .object({
+          enabled: z.boolean().default(true),
+          port: port.default(4318),
+          /** OTLP's recommended limit; gzip bodies are limited after decompression too. */
+          maxBodyBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(64 * 1024 * 1024),
+        })
+        .prefault({}),
       /** The Kafka topic producers write anchor-format JSON to (services mode). */
       rawTopic: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/).default('sentinel.raw.v1'),
     })

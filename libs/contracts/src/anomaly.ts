@@ -38,9 +38,11 @@ export const METRICS = [
   'total_tokens',
   'cost_usd',
   'error_rate',
+  /** Not a series: the rule score of one prompt, for `prompt_injection` security anomalies. */
+  'prompt_injection',
 ] as const;
 /** A metric is one of METRICS or `finish_reason_rate:<reason>`. */
-export const MetricSchema = z.string().regex(/^(latency_ms|time_to_first_token_ms|prompt_tokens|completion_tokens|total_tokens|cost_usd|error_rate|finish_reason_rate:[A-Za-z0-9_.-]{1,64})$/, {
+export const MetricSchema = z.string().regex(/^(latency_ms|time_to_first_token_ms|prompt_tokens|completion_tokens|total_tokens|cost_usd|error_rate|prompt_injection|finish_reason_rate:[A-Za-z0-9_.-]{1,64})$/, {
   message: `must be one of ${METRICS.join(', ')} or finish_reason_rate:<reason>`,
 });
 export type Metric = (typeof METRICS)[number] | `finish_reason_rate:${string}`;

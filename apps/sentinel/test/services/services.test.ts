@@ -58,6 +58,7 @@ beforeAll(async () => {
     SENTINEL_BUS__PARTITIONS: String(PARTITIONS),
     SENTINEL_REDIS__URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     SENTINEL_SERVER__PORT: '0',
+    SENTINEL_INGESTION__OTLP__PORT: '0',
     SENTINEL_LOG__LEVEL: 'warn',
     SENTINEL_LOG__PRETTY: 'false',
     SENTINEL_AUTH__KEYS: JSON.stringify([{ id: 'test', key: KEY, scopes: ['admin'] }]),
