@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['libs/detection/src/**/*.ts'],
+    files: ['libs/{detection,privacy,security}/src/**/*.ts'],
     rules: {
       // Pure logic: no I/O and no clock reads; time arrives with the event.
       'no-restricted-imports': ['error', { patterns: ['node:fs*', 'node:net', 'node:http*', 'fs', 'net', 'http', 'https', 'node:child_process'] }],

@@ -5,6 +5,7 @@ import { MemoryBus, type Bus } from '@sentinel/bus';
 import { ConfigError, type ApiKey, type SentinelConfig } from '@sentinel/config';
 import { createHttpServer, type DependencyCheck } from '@sentinel/http';
 import { DuckDbStore } from '@sentinel/store';
+import { PiiRedactor } from '@sentinel/privacy';
 import { MemoryRateLimiter, RedisCheckpointStore, RedisRateLimiter, connectRedis } from '@sentinel/state';
 import { AlertingService } from '@sentinel/app-alerting';
 import { apiRoutes } from '@sentinel/app-api';
@@ -18,6 +19,8 @@ export type AppName = (typeof APPS)[number];
 
 export interface RunningSentinel {
   http: FastifyInstance;
+  /** The bus this process publishes to (the in-memory one in `sentinel all`): for audits and tests. */
+  bus: Bus;
   url: string;
   /** The OTLP/HTTP receiver, when this process runs ingestion with OTLP enabled. */
   otlpUrl: string | null;
@@ -64,7 +67,7 @@ export async function startApps(apps: readonly AppName[], config: SentinelConfig
     const checkpoints = redis ? new RedisCheckpointStore(redis, `${config.bus.namespace}${DETECTION_GROUP}:${TOPICS.telemetry}`) : undefined;
     services.push(await started(new DetectionService({ bus, config: config.detection, logger: logger.child({ app: 'detection' }), checkpoints, checkpointIntervalMs: config.checkpoints.intervalMs })));
   }
-  const publisher = new TelemetryPublisher(bus);
+  const publisher = new TelemetryPublisher(bus, { redactor: new PiiRedactor(config.privacy) });
   const { perKey, eventsPerSecond, burst } = config.ingestion.rateLimit;
   const admission = new IngestAdmission(redis ? new RedisRateLimiter(redis, config.bus.namespace) : new MemoryRateLimiter(), { ratePerSecond: eventsPerSecond, burst, perKey: Object.fromEntries(Object.entries(perKey).map(([k, v]) => [k, { ratePerSecond: v.eventsPerSecond, burst: v.burst }])) });
   if (runs('ingestion') && !memory) {
@@ -107,7 +110,7 @@ export async function startApps(apps: readonly AppName[], config: SentinelConfig
       for (const close of stops.reverse()) await close();
     })());
 
-  return { http, url, otlpUrl, settle, stop };
+  return { http, bus, url, otlpUrl, settle, stop };
 }
 
 async function listen(server: FastifyInstance, host: string, port: number): Promise<string> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DetectionConfigSchema } from '@sentinel/detection';
+import { PrivacyConfigSchema } from '@sentinel/privacy';
 
 export const SCOPES = ['ingest', 'read', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -56,6 +57,8 @@ export const SentinelConfigSchema = z.object({
     })
     .default({ keys: [], devKeyFile: './data/dev-api-key' })
     .refine((a) => new Set(a.keys.map((k) => k.key)).size === a.keys.length, { message: 'two API keys share the same key' }),
+  /** PII in prompts, responses, metadata and errors is redacted at ingestion, before anything is published or stored. */
+  privacy: PrivacyConfigSchema.prefault({}),
   ingestion: z
     .object({
       /** Token bucket per API key over events (a batch of 500 costs 500); `perKey` overrides it by key id. */

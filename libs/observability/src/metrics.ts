@@ -20,6 +20,7 @@ export const pipelineMetrics = {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   }),
+  piiRedacted: counter('sentinel_pii_redacted_total', 'PII values redacted at ingestion, by entity type', ['entity'] as const),
   webhookDeliveries: counter('sentinel_webhook_deliveries_total', 'Webhook delivery attempts by result', ['result'] as const),
   httpRequestSeconds: new Histogram({
     name: 'sentinel_http_request_duration_seconds',
