@@ -3,3 +3,4 @@ export * from './publisher.js';
 export * from './raw-consumer.js';
 export * from './admission.js';
 export * from './otlp/routes.js';
+export * from './injection.js';

@@ -6,6 +6,7 @@ import { ConfigError, type ApiKey, type SentinelConfig } from '@sentinel/config'
 import { createHttpServer, type DependencyCheck } from '@sentinel/http';
 import { DuckDbStore } from '@sentinel/store';
 import { PiiRedactor } from '@sentinel/privacy';
+import { scanPrompt } from '@sentinel/security';
 import { MemoryRateLimiter, RedisCheckpointStore, RedisRateLimiter, connectRedis } from '@sentinel/state';
 import { AlertingService } from '@sentinel/app-alerting';
 import { apiRoutes } from '@sentinel/app-api';
@@ -67,7 +68,7 @@ export async function startApps(apps: readonly AppName[], config: SentinelConfig
     const checkpoints = redis ? new RedisCheckpointStore(redis, `${config.bus.namespace}${DETECTION_GROUP}:${TOPICS.telemetry}`) : undefined;
     services.push(await started(new DetectionService({ bus, config: config.detection, logger: logger.child({ app: 'detection' }), checkpoints, checkpointIntervalMs: config.checkpoints.intervalMs })));
   }
-  const publisher = new TelemetryPublisher(bus, { redactor: new PiiRedactor(config.privacy) });
+  const publisher = new TelemetryPublisher(bus, { redactor: new PiiRedactor(config.privacy), scanPrompt: config.ingestion.promptInjection ? scanPrompt : undefined });
   const { perKey, eventsPerSecond, burst } = config.ingestion.rateLimit;
   const admission = new IngestAdmission(redis ? new RedisRateLimiter(redis, config.bus.namespace) : new MemoryRateLimiter(), { ratePerSecond: eventsPerSecond, burst, perKey: Object.fromEntries(Object.entries(perKey).map(([k, v]) => [k, { ratePerSecond: v.eventsPerSecond, burst: v.burst }])) });
   if (runs('ingestion') && !memory) {

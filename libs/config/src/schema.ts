@@ -78,6 +78,8 @@ export const SentinelConfigSchema = z.object({
           maxBodyBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(64 * 1024 * 1024),
         })
         .prefault({}),
+      /** Check prompts against the prompt-injection rules (libs/security) and raise `prompt_injection` anomalies. */
+      promptInjection: z.boolean().default(true),
       /** The Kafka topic producers write anchor-format JSON to (services mode). */
       rawTopic: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/).default('sentinel.raw.v1'),
     })
