@@ -3,7 +3,9 @@
  * run function and appending it to the list.
  */
 import { runEngineBench } from './engine.js';
+import { runInjectionEval } from './injection-eval.js';
+import { runPipelineBench } from './pipeline.js';
 
-const benches: Array<() => void | Promise<void>> = [runEngineBench];
+const benches: Array<() => void | Promise<void>> = [runEngineBench, () => runPipelineBench('memory'), () => void runInjectionEval()];
 
 for (const bench of benches) await bench();
