@@ -275,13 +275,15 @@ redis_wait() {
 
 # ================================== RabbitMQ =====================================================
 RABBITMQ_STARTED=0
+# Another checkout's node (its Erlang cookie is not ours, so diagnostics cannot reach it): the open port is all we can check.
+RABBITMQ_FOREIGN=0
 rabbitmq_ping() { (rabbitmq_env; "$RABBITMQ_BIN/rabbitmq-diagnostics" -q ping >/dev/null 2>&1); }
 
 rabbitmq_start() {
   apt_install rabbitmq-server || return 1
   if port_open "$RABBITMQ_HOST" "$RABBITMQ_PORT"; then
     if rabbitmq_ping; then say "rabbitmq: already running (node ${RABBITMQ_NODENAME:-sentinel@localhost}), leaving it"
-    else say "rabbitmq: something already listens on $RABBITMQ_HOST:$RABBITMQ_PORT (not our node), leaving it"; fi
+    else say "rabbitmq: something already listens on $RABBITMQ_HOST:$RABBITMQ_PORT (not our node), leaving it"; RABBITMQ_FOREIGN=1; fi
     return 0
   fi
   if pid_alive "$RABBITMQ_PID.launcher" rabbit; then
@@ -315,7 +317,7 @@ EOF
 rabbitmq_wait() {
   local deadline=$((SECONDS + RABBITMQ_START_TIMEOUT)) t=$SECONDS
   while :; do
-    if port_open "$RABBITMQ_HOST" "$RABBITMQ_PORT" && rabbitmq_ping; then
+    if port_open "$RABBITMQ_HOST" "$RABBITMQ_PORT" && { [ "$RABBITMQ_FOREIGN" = 1 ] || rabbitmq_ping; }; then
       say "rabbitmq: ready on $RABBITMQ_HOST:$RABBITMQ_PORT ($((SECONDS - t)) s)"; return 0
     fi
     if [ "$RABBITMQ_STARTED" = 1 ] && ! pid_alive "$RABBITMQ_PID.launcher" rabbit; then
