@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -5,8 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseSeriesCsv, replayCommand } from '../src/commands/replay.js';
 
-/** The shared directory next to the repository (datasets and the NAB scorer). */
-const SHARED = fileURLToPath(new URL('../../../../shared/', import.meta.url));
+/**
+ * The shared directory with the NAB datasets and scorer: $SENTINEL_SHARED_DIR, else next to this checkout,
+ * else the workspace's (a clean clone for CI may live elsewhere).
+ */
+const SHARED_CANDIDATES = [process.env.SENTINEL_SHARED_DIR, fileURLToPath(new URL('../../../../shared/', import.meta.url)), '/work/shared'];
+const SHARED = SHARED_CANDIDATES.find((d) => d && existsSync(path.join(d, 'datasets/nab/dev'))) ?? SHARED_CANDIDATES[1]!;
 const NAB_DEV = path.join(SHARED, 'datasets/nab/dev');
 const NAB = path.join(NAB_DEV, 'data');
 const FILES = ['artificialWithAnomaly/art_daily_jumpsdown.csv', 'realKnownCause/ec2_request_latency_system_failure.csv'];
