@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { TOPICS } from '@sentinel/contracts';
 import { MemoryBus, type Bus } from '@sentinel/bus';
@@ -69,8 +70,7 @@ export async function startApps(apps: readonly AppName[], config: SentinelConfig
     services.push(await started(new DetectionService({ bus, config: config.detection, logger: logger.child({ app: 'detection' }), checkpoints, checkpointIntervalMs: config.checkpoints.intervalMs })));
   }
   const publisher = new TelemetryPublisher(bus, { redactor: new PiiRedactor(config.privacy), scanPrompt: config.ingestion.promptInjection ? scanPrompt : undefined });
-  const { perKey, eventsPerSecond, burst } = config.ingestion.rateLimit;
-  const admission = new IngestAdmission(redis ? new RedisRateLimiter(redis, config.bus.namespace) : new MemoryRateLimiter(), { ratePerSecond: eventsPerSecond, burst, perKey: Object.fromEntries(Object.entries(perKey).map(([k, v]) => [k, { ratePerSecond: v.eventsPerSecond, burst: v.burst }])) });
+  const admission = ingestAdmission(config, redis);
   if (runs('ingestion') && !memory) {
     services.push(await started(new RawTopicIngestion(bus, publisher, admission, logger.child({ app: 'ingestion' }), config.ingestion.rawTopic)));
   }
@@ -112,6 +112,14 @@ export async function startApps(apps: readonly AppName[], config: SentinelConfig
     })());
 
   return { http, bus, url, otlpUrl, settle, stop };
+}
+
+/** Rate limits shared by every ingest path: in Redis when there is one (all ingestion processes draw on one budget), else in memory. */
+function ingestAdmission(config: SentinelConfig, redis: Redis | null): IngestAdmission {
+  const { perKey, eventsPerSecond, burst } = config.ingestion.rateLimit;
+  const limiter = redis ? new RedisRateLimiter(redis, config.bus.namespace) : new MemoryRateLimiter();
+  const buckets = Object.fromEntries(Object.entries(perKey).map(([id, b]) => [id, { ratePerSecond: b.eventsPerSecond, burst: b.burst }]));
+  return new IngestAdmission(limiter, { ratePerSecond: eventsPerSecond, burst, perKey: buckets });
 }
 
 async function listen(server: FastifyInstance, host: string, port: number): Promise<string> {
