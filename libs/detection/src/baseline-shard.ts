@@ -53,6 +53,14 @@ class ModelGroup {
   ) {
     this.slotKeys = SLOT_METRICS.map((m) => seriesKey(service, model, m));
   }
+
+  /** RollingWindow.prefetch over every series of the group, all before any is updated. */
+  prefetch(): number {
+    let sum = 0;
+    for (let i = 0; i < this.slots.length; i++) sum += this.slots[i]?.window.prefetch() ?? 0;
+    for (let i = 0; i < this.reasons.length; i++) sum += this.reasons[i]?.window.prefetch() ?? 0;
+    return sum;
+  }
 }
 
 /**
@@ -67,6 +75,8 @@ export class BaselineShard {
   private seriesTotal = 0;
   /** Highest ensemble score over the series of the last observed event (0 in warm-up). */
   lastMaxScore = 0;
+  /** Keeps the reads of ModelGroup.prefetch alive (an unused read could be optimised away). */
+  private prefetched = 0;
 
   constructor(config: DetectionConfig) {
     this.config = config;
@@ -89,6 +99,7 @@ export class BaselineShard {
       throw new RangeError(`event ${event.event_id}: metric values must be finite numbers`);
     }
     const g = this.groupOf(event.service_name, event.model);
+    this.prefetched = g.prefetch();
     this.lastMaxScore = 0;
     let out: AnomalyEvent[] | null = null;
     out = this.feed(g, LATENCY, latency, event, out);

