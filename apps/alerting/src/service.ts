@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { TOPICS, decodeAnomaly, type FieldIssue } from '@sentinel/contracts';
-import { DeadLetters, type Bus, type ConsumedRecord, type Consumer, type RecordBatch } from '@sentinel/bus';
+import { TOPICS, decodeAnomaly } from '@sentinel/contracts';
+import { DeadLetters, decodeRecords, type Bus, type Consumer, type RecordBatch } from '@sentinel/bus';
 import { AlertDeduplicator, WebhookNotifier } from '@sentinel/alerts';
 import type { SentinelConfig } from '@sentinel/config';
 
@@ -36,15 +36,10 @@ export class AlertingService {
   }
 
   private async handle(batch: RecordBatch): Promise<void> {
-    const bad: Array<{ record: ConsumedRecord; issues: FieldIssue[] }> = [];
-    for (const record of batch.records) {
-      const decoded = decodeAnomaly(record.value);
-      if (!decoded.ok) {
-        bad.push({ record, issues: decoded.issues });
-        continue;
-      }
-      const decision = this.dedup.decide(decoded.value, this.now());
-      if (decision.send) this.notifier.enqueue(decoded.value, decision.count);
+    const { values, bad } = decodeRecords(batch.records, decodeAnomaly);
+    for (const anomaly of values) {
+      const decision = this.dedup.decide(anomaly, this.now());
+      if (decision.send) this.notifier.enqueue(anomaly, decision.count);
     }
     await this.deadLetters.send('alerting', bad);
   }

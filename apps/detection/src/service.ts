@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { TOPICS, decodeTelemetry, encodeJson, shardKey, type AnomalyEvent, type FieldIssue } from '@sentinel/contracts';
-import { DeadLetters, type Bus, type ConsumedRecord, type Consumer, type RecordBatch, type Topic } from '@sentinel/bus';
+import { TOPICS, decodeTelemetry, encodeJson, shardKey, type AnomalyEvent } from '@sentinel/contracts';
+import { DeadLetters, decodeRecords, type Bus, type Consumer, type RecordBatch, type Topic } from '@sentinel/bus';
 import { BaselineShard, type DetectionConfig } from '@sentinel/detection';
 import { pipelineMetrics } from '@sentinel/observability';
 import type { CheckpointStore } from '@sentinel/state';
@@ -102,16 +102,9 @@ export class DetectionService {
       this.shards.set(batch.partition, held);
     }
     const found: AnomalyEvent[] = [];
-    const bad: Array<{ record: ConsumedRecord; issues: FieldIssue[] }> = [];
-    for (const record of batch.records) {
-      const decoded = decodeTelemetry(record.value);
-      if (!decoded.ok) {
-        bad.push({ record, issues: decoded.issues });
-        continue;
-      }
-      for (const anomaly of held.shard.observe(decoded.value)) found.push(anomaly);
-    }
-    pipelineMetrics.recordsIn.inc({ stage: 'detection', source: 'bus', result: 'accepted' }, batch.records.length - bad.length);
+    const { values, bad } = decodeRecords(batch.records, decodeTelemetry);
+    for (const event of values) for (const anomaly of held.shard.observe(event)) found.push(anomaly);
+    pipelineMetrics.recordsIn.inc({ stage: 'detection', source: 'bus', result: 'accepted' }, values.length);
     await this.deadLetters.send('detection', bad);
     if (found.length > 0) {
       await this.anomalies.publish(found.map((a) => ({ key: shardKey(a), value: encodeJson(a) })));

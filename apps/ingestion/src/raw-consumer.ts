@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { TOPICS, validateTelemetryEvent, type FieldIssue, type TelemetryEvent } from '@sentinel/contracts';
-import { DeadLetters, type Bus, type ConsumedRecord, type Consumer, type RecordBatch } from '@sentinel/bus';
+import { DeadLetters, type Bus, type ConsumedRecord, type DeadLetter, type Consumer, type RecordBatch } from '@sentinel/bus';
 import { pipelineMetrics } from '@sentinel/observability';
 import type { IngestAdmission } from './admission.js';
 import type { TelemetryPublisher } from './publisher.js';
@@ -41,7 +41,7 @@ export class RawTopicIngestion {
     // No caller to answer 429 to: the limit slows consumption down, and Kafka holds the rest.
     await this.admission.throttle(RAW_TOPIC_CALLER, batch.records.length);
     const valid: TelemetryEvent[] = [];
-    const bad: Array<{ record: ConsumedRecord; issues: FieldIssue[] }> = [];
+    const bad: DeadLetter[] = [];
     for (const record of batch.records) {
       const issues = collect(record, valid);
       if (issues.length) bad.push({ record, issues });

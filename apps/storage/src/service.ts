@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { TOPICS, decodeAnomaly, decodeTelemetry, type AnomalyEvent, type FieldIssue, type TelemetryEvent, type Validated } from '@sentinel/contracts';
-import { DeadLetters, type Bus, type ConsumedRecord, type Consumer, type RecordBatch } from '@sentinel/bus';
+import { TOPICS, decodeAnomaly, decodeTelemetry, type AnomalyEvent, type TelemetryEvent, type Validated } from '@sentinel/contracts';
+import { DeadLetters, decodeRecords, type Bus, type Consumer, type RecordBatch } from '@sentinel/bus';
 import { pipelineMetrics } from '@sentinel/observability';
 import type { Store } from '@sentinel/store';
 
@@ -41,13 +41,7 @@ export class StorageService {
   }
 
   private async write<T>(batch: RecordBatch, decode: (b: Buffer) => Validated<T>, append: (rows: T[]) => Promise<void>, kind: string): Promise<void> {
-    const rows: T[] = [];
-    const bad: Array<{ record: ConsumedRecord; issues: FieldIssue[] }> = [];
-    for (const record of batch.records) {
-      const decoded = decode(record.value);
-      if (decoded.ok) rows.push(decoded.value);
-      else bad.push({ record, issues: decoded.issues });
-    }
+    const { values: rows, bad } = decodeRecords(batch.records, decode);
     const stop = pipelineMetrics.storeWriteSeconds.startTimer({ kind });
     try {
       await append(rows);

@@ -1,6 +1,24 @@
-import { TOPICS, type FieldIssue } from '@sentinel/contracts';
+import { TOPICS, type FieldIssue, type Validated } from '@sentinel/contracts';
 import type { Bus, ConsumedRecord, Topic } from './topic.js';
 import { pipelineMetrics } from '@sentinel/observability';
+
+/** A record that failed to decode or validate, and why. */
+export interface DeadLetter {
+  record: ConsumedRecord;
+  issues: FieldIssue[];
+}
+
+/** Decodes each record in order; one that fails becomes a dead letter instead of failing the batch. */
+export function decodeRecords<T>(records: readonly ConsumedRecord[], decode: (bytes: Buffer) => Validated<T>): { values: T[]; bad: DeadLetter[] } {
+  const values: T[] = [];
+  const bad: DeadLetter[] = [];
+  for (const record of records) {
+    const decoded = decode(record.value);
+    if (decoded.ok) values.push(decoded.value);
+    else bad.push({ record, issues: decoded.issues });
+  }
+  return { values, bad };
+}
 
 /**
  * Records that cannot be decoded or validated go to `sentinel.telemetry.dlq.v1` unchanged, with the
@@ -13,7 +31,7 @@ export class DeadLetters {
     this.topic = bus.topic(TOPICS.telemetryDlq);
   }
 
-  async send(source: string, items: Array<{ record: ConsumedRecord; issues: FieldIssue[] }>): Promise<void> {
+  async send(source: string, items: readonly DeadLetter[]): Promise<void> {
     if (items.length === 0) return;
     pipelineMetrics.recordsIn.inc({ stage: 'dlq', source, result: 'dead_lettered' }, items.length);
     await this.topic.publish(

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { AnomalyEventSchema, sampleTelemetry, validateTelemetryEvent, type AnomalyEvent, type TelemetryEvent, type TelemetryEventInput } from '@sentinel/contracts';
 import { BaselineShard, DEFAULT_DETECTION_CONFIG, DetectionConfigSchema, SnapshotFormatError, alertId, parseSeriesKey, seriesKey, type DetectionConfigInput } from '@sentinel/detection';
+import { rng } from './random.js';
 
 let ids = 0;
 function event(overrides: Partial<TelemetryEventInput> = {}): TelemetryEvent {
@@ -11,16 +12,6 @@ function event(overrides: Partial<TelemetryEventInput> = {}): TelemetryEvent {
   return r.value;
 }
 
-/** mulberry32: a small deterministic PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Realistic traffic for one or two (service, model) pairs, with occasional injected spikes and errors. */
 function traffic(count: number, seed: number): TelemetryEvent[] {

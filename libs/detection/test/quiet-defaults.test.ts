@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { sampleTelemetry, validateTelemetryEvent, type TelemetryEvent } from '@sentinel/contracts';
 import { BaselineShard, DEFAULT_DETECTION_CONFIG } from '@sentinel/detection';
+import { rng } from './random.js';
 
-/** mulberry32: a small deterministic PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Injection {
   latency?: number;
