@@ -1,1 +1,2 @@
 export * from './service.js';
+export { alertingRoutes, type AlertingRoutesOptions } from './routes.js';

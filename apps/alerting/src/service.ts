@@ -1,46 +1,95 @@
 import type { Logger } from 'pino';
 import { TOPICS, decodeAnomaly } from '@sentinel/contracts';
 import { DeadLetters, decodeRecords, type Bus, type Consumer, type RecordBatch } from '@sentinel/bus';
-import { AlertDeduplicator, WebhookNotifier } from '@sentinel/alerts';
-import type { SentinelConfig } from '@sentinel/config';
+import { AlertAdmin, AlertRouter, AmqpDispatcher, PollingLoop, WebhookDispatcher, type AlertPublisher, type AlertState, type Subscription } from '@sentinel/alerts';
+import { ConfigError, type SentinelConfig, type WebhookSubscriber } from '@sentinel/config';
 
 export const ALERTING_GROUP = 'sentinel-alerting';
 
-/** Anomalies → dedup → signed webhooks to every subscriber whose filters match. */
-export class AlertingService {
-  private consumer: Consumer | null = null;
-  private readonly dedup: AlertDeduplicator;
-  private readonly notifier: WebhookNotifier;
-  private readonly deadLetters: DeadLetters;
+export interface AlertingServiceOptions {
+  bus: Bus;
+  state: AlertState;
+  config: SentinelConfig['alerting'];
+  logger: Logger;
+  /** RabbitMQ, when configured. */
+  publisher?: AlertPublisher | null;
+  now?: () => number;
+}
 
-  constructor(
-    private readonly bus: Bus,
-    config: SentinelConfig['alerting'],
-    logger: Logger,
-    private readonly now: () => number = Date.now,
-  ) {
-    this.dedup = new AlertDeduplicator(config.dedupWindowMs);
-    this.notifier = new WebhookNotifier(config.webhooks, { ...config, logger });
+/**
+ * Anomalies → silences → dedup → grouping → a durable outbox of deliveries, committed before the
+ * Kafka offset; loops drain the outbox to webhooks and RabbitMQ, so an outage of either delays alerts
+ * and loses none.
+ */
+export class AlertingService {
+  readonly admin: AlertAdmin;
+  private consumer: Consumer | null = null;
+  private readonly router: AlertRouter;
+  private readonly loops: PollingLoop[] = [];
+  private readonly deadLetters: DeadLetters;
+  private readonly now: () => number;
+
+  constructor(private readonly options: AlertingServiceOptions) {
+    const { bus, state, config, logger, publisher } = options;
+    this.now = options.now ?? Date.now;
+    const retry = { baseMs: config.retryBaseMs, maxDelayMs: config.retryMaxDelayMs };
+    this.router = new AlertRouter(state, { ...config, amqpExchange: publisher ? config.rabbitmq.exchange : null });
+    const webhooks = new WebhookDispatcher(state, { ...config, retry, logger, now: this.now });
+    this.admin = new AlertAdmin(state, webhooks, { ...config, now: this.now });
     this.deadLetters = new DeadLetters(bus);
+    const every = config.pollIntervalMs;
+    this.loops.push(new PollingLoop('webhooks', () => webhooks.dispatchDue(), every, logger));
+    if (publisher) {
+      const amqp = new AmqpDispatcher(state, publisher, { retry: { baseMs: config.retryBaseMs, maxDelayMs: 30_000 }, batchSize: 500, logger, now: this.now });
+      this.loops.push(new PollingLoop('rabbitmq', () => amqp.dispatchDue(), every, logger));
+    }
+    this.loops.push(new PollingLoop('groups', async () => (await this.router.flushGroups(this.now())) > 0, every, logger));
   }
 
   async start(): Promise<void> {
-    this.consumer = await this.bus.topic(TOPICS.anomalies).consume({ group: ALERTING_GROUP, handler: (b) => this.handle(b) });
+    await syncConfigSubscriptions(this.options.state, this.options.config.webhooks, this.now());
+    for (const loop of this.loops) loop.start();
+    this.consumer = await this.options.bus.topic(TOPICS.anomalies).consume({ group: ALERTING_GROUP, handler: (b) => this.handle(b) });
   }
 
-  /** Stops consuming and waits for deliveries already started. */
+  /** Stops consuming, then lets the loops finish the pass they are in; what is still due waits in the state. */
   async stop(): Promise<void> {
     await this.consumer?.stop();
     this.consumer = null;
-    await this.notifier.drain();
+    await Promise.all(this.loops.map((l) => l.stop()));
   }
 
   private async handle(batch: RecordBatch): Promise<void> {
     const { values, bad } = decodeRecords(batch.records, decodeAnomaly);
-    for (const anomaly of values) {
-      const decision = this.dedup.decide(anomaly, this.now());
-      if (decision.send) this.notifier.enqueue(anomaly, decision.count);
-    }
+    const summary = await this.router.route(values, this.now());
     await this.deadLetters.send('alerting', bad);
+    if (summary.sent > 0) for (const loop of this.loops) loop.wake();
+  }
+}
+
+/** The config file's webhooks become `config` subscriptions; ones removed from the file are removed. */
+async function syncConfigSubscriptions(state: AlertState, webhooks: readonly WebhookSubscriber[], nowMs: number): Promise<void> {
+  const wanted = new Set(webhooks.map((w) => w.id));
+  for (const sub of await state.subscriptions.list()) {
+    if (sub.managedBy === 'config' && !wanted.has(sub.id)) await state.subscriptions.delete(sub.id);
+  }
+  for (const w of webhooks) {
+    const existing = await state.subscriptions.get(w.id);
+    if (existing && existing.managedBy !== 'config') throw new ConfigError([`alerting.webhooks: id "${w.id}" is already used by a subscription created over the API`]);
+    const sub: Subscription = {
+      id: w.id,
+      name: w.id,
+      url: w.url,
+      secrets: [{ secret: w.secret, expiresAt: null }],
+      minSeverity: w.minSeverity,
+      services: w.services,
+      models: w.models,
+      anomalyTypes: w.anomalyTypes,
+      enabled: true,
+      managedBy: 'config',
+      createdAt: existing?.createdAt ?? nowMs,
+      updatedAt: nowMs,
+    };
+    await state.subscriptions.put(sub);
   }
 }

@@ -1,21 +1,8 @@
 import { z } from 'zod';
-import { SEVERITIES, validateWith } from '@sentinel/contracts';
-import { HttpProblem } from '@sentinel/http';
+import { SEVERITIES } from '@sentinel/contracts';
+import { HttpProblem, instant, limitParam } from '@sentinel/http';
 import { AGGREGATES, TELEMETRY_METRICS } from '@sentinel/store';
 
-/** RFC 3339 or epoch milliseconds, to epoch milliseconds. */
-const instant = z
-  .string()
-  .transform((s, ctx) => {
-    const ms = /^\d{1,16}$/.test(s) ? Number(s) : Date.parse(s);
-    if (Number.isNaN(ms)) {
-      ctx.addIssue({ code: 'custom', message: 'must be an RFC 3339 timestamp or epoch milliseconds' });
-      return z.NEVER;
-    }
-    return ms;
-  });
-
-const limit = (max: number, def: number) => z.coerce.number().int().min(1).max(max).default(def);
 const name = z.string().min(1).max(256);
 
 /** Duration such as 30s, 5m, 1h, 1d, to milliseconds. */
@@ -37,7 +24,7 @@ export const AnomalyListQuery = z.object({
   method: name.optional(),
   from: instant.optional(),
   to: instant.optional(),
-  limit: limit(1000, 100),
+  limit: limitParam(1000, 100),
   cursor: z.string().max(512).optional(),
 });
 
@@ -46,18 +33,11 @@ export const TelemetryListQuery = z.object({
   model: name.optional(),
   from: instant.optional(),
   to: instant.optional(),
-  limit: limit(10_000, 1000),
+  limit: limitParam(10_000, 1000),
   metric: z.enum(TELEMETRY_METRICS).optional(),
   step: step.optional(),
   agg: z.enum(AGGREGATES).default('avg'),
 });
-
-/** Parses query parameters, or answers 400 naming each bad parameter. */
-export function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
-  const r = validateWith(schema, query);
-  if (!r.ok) throw new HttpProblem(400, `invalid query parameter(s): ${r.issues.map((i) => i.field).join(', ')}`, { errors: r.issues });
-  return r.value;
-}
 
 export function timeRange(q: { from?: number; to?: number }, now: number, defaultSpanMs: number): { from: number; to: number } {
   const to = q.to ?? now;

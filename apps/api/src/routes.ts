@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { HttpProblem } from '@sentinel/http';
+import { HttpProblem, parseQuery } from '@sentinel/http';
 import { StoreQueryError, type Store } from '@sentinel/store';
-import { AnomalyListQuery, TelemetryListQuery, parseQuery, timeRange } from './params.js';
+import { AnomalyListQuery, TelemetryListQuery, timeRange } from './params.js';
 
 export interface ApiRoutesOptions {
   store: Store;

@@ -9,11 +9,12 @@ import { DuckDbStore } from '@sentinel/store';
 import { PiiRedactor } from '@sentinel/privacy';
 import { scanPrompt } from '@sentinel/security';
 import { MemoryRateLimiter, RedisCheckpointStore, RedisRateLimiter, connectRedis } from '@sentinel/state';
-import { AlertingService } from '@sentinel/app-alerting';
+import { alertingRoutes } from '@sentinel/app-alerting';
 import { apiRoutes } from '@sentinel/app-api';
 import { DETECTION_GROUP, DetectionService } from '@sentinel/app-detection';
 import { IngestAdmission, RawTopicIngestion, TelemetryPublisher, ingestionRoutes, otlpRoutes } from '@sentinel/app-ingestion';
 import { StorageService } from '@sentinel/app-storage';
+import { openAlerting } from './alerting.js';
 import { openKafkaBus } from './kafka.js';
 
 export const APPS = ['ingestion', 'detection', 'storage', 'alerting', 'api'] as const;
@@ -55,7 +56,7 @@ export async function startApps(apps: readonly AppName[], config: SentinelConfig
     stops.push(() => store.close());
     dependencies.unshift({ name: 'store', check: () => store.check() });
   }
-  const redis = (runs('detection') || runs('ingestion')) && !memory ? await connectRedis({ url: config.redis.url, logger }) : null;
+  const redis = (runs('detection') || runs('ingestion') || runs('alerting')) && !memory ? await connectRedis({ url: config.redis.url, logger }) : null;
   if (redis) {
     stops.push(async () => void (await redis.quit()));
     dependencies.push({ name: 'redis', check: async () => void (await redis.ping()) });
@@ -64,7 +65,12 @@ export async function startApps(apps: readonly AppName[], config: SentinelConfig
   // Started downstream first, so nothing published is waiting for a consumer that is not there yet.
   const services: Array<{ stop(): Promise<void> }> = [];
   if (store) services.push(await started(new StorageService(bus, store, logger.child({ app: 'storage' }))));
-  if (runs('alerting')) services.push(await started(new AlertingService(bus, config.alerting, logger.child({ app: 'alerting' }))));
+  const alerting = runs('alerting') ? await openAlerting(config, bus, redis, logger) : null;
+  if (alerting) {
+    stops.push(() => alerting.close());
+    dependencies.push(...alerting.dependencies);
+    services.push(await started(alerting.service));
+  }
   if (runs('detection')) {
     const checkpoints = redis ? new RedisCheckpointStore(redis, `${config.bus.namespace}${DETECTION_GROUP}:${TOPICS.telemetry}`) : undefined;
     services.push(await started(new DetectionService({ bus, config: config.detection, logger: logger.child({ app: 'detection' }), checkpoints, checkpointIntervalMs: config.checkpoints.intervalMs })));
@@ -78,6 +84,7 @@ export async function startApps(apps: readonly AppName[], config: SentinelConfig
   const http = createHttpServer({ logger, keys, bodyLimitBytes: config.server.bodyLimitBytes, dependencies });
   if (runs('ingestion')) await http.register(ingestionRoutes, { publisher, admission, maxBatchEvents: config.server.maxBatchEvents });
   if (store) await http.register(apiRoutes, { store });
+  if (alerting) await http.register(alertingRoutes, { admin: alerting.service.admin, state: alerting.state });
   const url = await listen(http, config.server.host, config.server.port);
 
   const otlp = runs('ingestion') && config.ingestion.otlp.enabled ? createHttpServer({ logger, keys, bodyLimitBytes: config.ingestion.otlp.maxBodyBytes, dependencies }) : null;

@@ -1,4 +1,15 @@
 export * from './signing.js';
 export * from './targets.js';
-export * from './dedup.js';
-export * from './webhooks.js';
+export * from './silences.js';
+export * from './retry.js';
+export * from './notifications.js';
+export * from './state/alert-state.js';
+export { MemoryAlertState, type MemoryAlertStateOptions } from './state/memory-alert-state.js';
+export { MemoryDedupState } from './state/memory-dedup.js';
+export { AlertRouter, type AlertRouterOptions, type RouteSummary } from './alert-router.js';
+export { AlertAdmin, AdminError, type AlertAdminOptions, type SilenceInput, type SubscriptionInput } from './alert-admin.js';
+export { WebhookDispatcher, type WebhookDispatcherOptions } from './webhook-dispatcher.js';
+export { signingSecrets } from './webhook-sender.js';
+export { AmqpDispatcher, type AlertMessage, type AlertPublisher, type AmqpDispatcherOptions } from './amqp-dispatcher.js';
+export { PollingLoop } from './polling-loop.js';
+export { AmqpAlertPublisher, AmqpPublishError, DEFAULT_ALERT_EXCHANGE, alertRoutingKey, type AmqpPublisherOptions } from './amqp.js';

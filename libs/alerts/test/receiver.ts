@@ -6,7 +6,7 @@ export interface ReceivedWebhook {
   body: string;
 }
 
-/** A loopback HTTP receiver that answers each request with the next status of `statuses` (then 200). */
+/** A loopback HTTP receiver that answers each request with the next status of `statuses` (then 200); change `statuses` to change its answers. */
 export async function startReceiver(statuses: number[] = []) {
   const received: ReceivedWebhook[] = [];
   const server = createServer((req, res) => {
@@ -23,6 +23,7 @@ export async function startReceiver(statuses: number[] = []) {
   return {
     url: `http://127.0.0.1:${port}/hook`,
     received,
+    statuses,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

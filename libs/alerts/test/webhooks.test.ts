@@ -1,9 +1,8 @@
 import pino from 'pino';
 import { Webhook } from 'standardwebhooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sampleAnomaly } from '@sentinel/contracts';
-import type { WebhookSubscriber } from '@sentinel/config';
-import { AlertDeduplicator, WebhookNotifier, assertPublicTarget, generateWebhookSecret, isPrivateAddress } from '../src/index.js';
+import { AlertRouter, MemoryAlertState, WebhookDispatcher, assertPublicTarget, generateWebhookSecret, isPrivateAddress, type Delivery, type Subscription, type WebhookDispatcherOptions } from '../src/index.js';
 import { startReceiver } from './receiver.js';
 
 const logger = pino({ level: 'silent' });
@@ -18,78 +17,159 @@ async function receiver(statuses: number[] = []) {
   return r;
 }
 
-function subscriber(url: string, overrides: Partial<WebhookSubscriber> = {}): WebhookSubscriber {
-  return { id: 'ops', url, secret: generateWebhookSecret(), minSeverity: 'low', services: [], models: [], anomalyTypes: [], ...overrides };
+function subscription(url: string, overrides: Partial<Subscription> = {}): Subscription {
+  return { id: 'ops', name: 'ops', url, secrets: [{ secret: generateWebhookSecret(), expiresAt: null }], minSeverity: 'low', services: [], models: [], anomalyTypes: [], enabled: true, managedBy: 'api', createdAt: 0, updatedAt: 0, ...overrides };
 }
 
-const options = { timeoutMs: 2000, maxAttempts: 3, retryBaseMs: 5, allowPrivateTargets: true, logger };
+let clock: number;
+let state: MemoryAlertState;
+beforeEach(() => {
+  clock = Date.now();
+  state = new MemoryAlertState();
+});
 
-describe('WebhookNotifier', () => {
-  it('signs each delivery so a Standard Webhooks verifier accepts it', async () => {
+const routerOptions = { dedupWindowMs: 0, groupWaitMs: 0, groupIntervalMs: 0, groupBy: ['service'] as const, retryHorizonMs: 60_000, amqpExchange: null };
+
+function dispatcher(overrides: Partial<WebhookDispatcherOptions> = {}) {
+  return new WebhookDispatcher(state, {
+    timeoutMs: 2000,
+    retry: { baseMs: 1000, maxDelayMs: 8000 },
+    breaker: { failureThreshold: 100, cooldownMs: 10_000 },
+    allowPrivateTargets: true,
+    concurrency: 8,
+    logger,
+    now: () => clock,
+    random: () => 1,
+    ...overrides,
+  });
+}
+
+async function only(target = 'ops'): Promise<Delivery> {
+  const [d, ...rest] = await state.deliveries.list({ target, limit: 10 });
+  expect(rest).toHaveLength(0);
+  return d!;
+}
+
+describe('WebhookDispatcher', () => {
+  it('signs each delivery so a Standard Webhooks verifier accepts it, and not a tampered or stale one', async () => {
     const r = await receiver();
-    const sub = subscriber(r.url);
+    const sub = subscription(r.url);
+    await state.subscriptions.put(sub);
     const anomaly = sampleAnomaly();
-    const [result] = await new WebhookNotifier([sub], options).notify(anomaly, 3);
-    expect(result).toMatchObject({ ok: true, attempts: 1, status: 200 });
+    await new AlertRouter(state, routerOptions).route([anomaly], clock);
+    await dispatcher().dispatchDue();
+
     const { headers, body } = r.received[0]!;
-    const verified = new Webhook(sub.secret).verify(body, headers as Record<string, string>) as { type: string; data: { alert_id: string; occurrences: number } };
+    const h = headers as Record<string, string>;
+    const verified = new Webhook(sub.secrets[0]!.secret).verify(body, h) as { type: string; data: { alert_id: string; occurrences: number } };
     expect(verified.type).toBe('anomaly.detected');
-    expect(verified.data).toMatchObject({ alert_id: anomaly.alert_id, occurrences: 3 });
-    expect(headers['webhook-id']).toBe(`msg_${anomaly.alert_id}`);
-    expect(() => new Webhook(generateWebhookSecret()).verify(body, headers as Record<string, string>)).toThrow();
+    expect(verified.data).toMatchObject({ alert_id: anomaly.alert_id, occurrences: 1 });
+    expect(h['webhook-id']).toBe(`msg_${anomaly.alert_id}`);
+    expect(() => new Webhook(sub.secrets[0]!.secret).verify(body.replace('"occurrences":1', '"occurrences":2'), h)).toThrow();
+    expect(() => new Webhook(sub.secrets[0]!.secret).verify(body, { ...h, 'webhook-timestamp': String(Math.floor(Date.now() / 1000) - 3600) })).toThrow();
+    expect(() => new Webhook(generateWebhookSecret()).verify(body, h)).toThrow();
+    expect(await only()).toMatchObject({ status: 'delivered', nextAttemptAt: null, attempts: [{ ok: true, status: 200 }] });
   });
 
-  it('retries retryable failures with the same webhook-id and gives up on a client error', async () => {
-    const flaky = await receiver([503, 429]);
-    const [ok] = await new WebhookNotifier([subscriber(flaky.url)], options).notify(sampleAnomaly(), 1);
-    expect(ok).toMatchObject({ ok: true, attempts: 3 });
-    expect(new Set(flaky.received.map((x) => x.headers['webhook-id'])).size).toBe(1);
-
-    const rejecting = await receiver([400]);
-    const [failed] = await new WebhookNotifier([subscriber(rejecting.url)], options).notify(sampleAnomaly(), 1);
-    expect(failed).toMatchObject({ ok: false, status: 400, error: 'HTTP 400' });
-    expect(rejecting.received).toHaveLength(1);
-  });
-
-  it('delivers only to subscribers whose filters match', async () => {
+  it('signs with every secret in a rotation overlap, and stops using the old one when it expires', async () => {
     const r = await receiver();
-    const subs = [
-      subscriber(r.url, { id: 'critical-only', minSeverity: 'critical' }),
-      subscriber(r.url, { id: 'search-only', services: ['search'] }),
-      subscriber(r.url, { id: 'latency', anomalyTypes: ['latency_spike'], models: ['gpt-4o'] }),
-    ];
-    const results = await new WebhookNotifier(subs, options).notify(sampleAnomaly({ severity: 'high', service_name: 'checkout' }), 1);
-    expect(results.map((x) => x.subscriber)).toEqual(['latency']);
+    const [current, previous] = [generateWebhookSecret(), generateWebhookSecret()];
+    await state.subscriptions.put(subscription(r.url, { secrets: [{ secret: current, expiresAt: null }, { secret: previous, expiresAt: clock + 1000 }] }));
+    await new AlertRouter(state, routerOptions).route([sampleAnomaly({ alert_id: 'a1' })], clock);
+    await dispatcher().dispatchDue();
+    const first = r.received[0]!;
+    expect(String(first.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    for (const secret of [current, previous]) expect(() => new Webhook(secret).verify(first.body, first.headers as Record<string, string>)).not.toThrow();
+
+    clock += 1000;
+    await new AlertRouter(state, routerOptions).route([sampleAnomaly({ alert_id: 'a2' })], clock);
+    await dispatcher().dispatchDue();
+    const second = r.received[1]!;
+    expect(() => new Webhook(previous).verify(second.body, second.headers as Record<string, string>)).toThrow();
+    expect(() => new Webhook(current).verify(second.body, second.headers as Record<string, string>)).not.toThrow();
+  });
+
+  it('retries failures on an exponential schedule kept in the state, with the same webhook-id', async () => {
+    const r = await receiver([500, 503, 404]);
+    await state.subscriptions.put(subscription(r.url));
+    await new AlertRouter(state, routerOptions).route([sampleAnomaly()], clock);
+    const d = dispatcher();
+    const start = clock;
+    await d.dispatchDue();
+    expect(await only()).toMatchObject({ status: 'pending', nextAttemptAt: start + 1000 });
+    clock += 999;
+    await d.dispatchDue();
     expect(r.received).toHaveLength(1);
+    for (const wait of [1, 2000, 4000]) {
+      clock += wait;
+      await d.dispatchDue();
+    }
+    const done = await only();
+    expect(done.status).toBe('delivered');
+    expect(done.attempts.map((a) => [a.at - start, a.status])).toEqual([
+      [0, 500],
+      [1000, 503],
+      [3000, 404],
+      [7000, 200],
+    ]);
+    expect(new Set(r.received.map((x) => x.headers['webhook-id'])).size).toBe(1);
+  });
+
+  it('dead-letters a delivery past its horizon, and a retry by hand starts it again', async () => {
+    const r = await receiver(Array(20).fill(500));
+    await state.subscriptions.put(subscription(r.url));
+    await new AlertRouter(state, { ...routerOptions, retryHorizonMs: 10_000 }).route([sampleAnomaly()], clock);
+    const d = dispatcher();
+    for (let i = 0; i < 10; i++) {
+      await d.dispatchDue();
+      clock += 8000;
+    }
+    const dead = await only();
+    expect(dead.status).toBe('dead');
+    // Attempts at 0, 8 s and 16 s: the retry after that would fall past the 10 s horizon.
+    expect(dead.attempts.map((a) => a.at - dead.createdAt)).toEqual([0, 8000, 16_000]);
+    expect(await state.deliveries.list({ status: 'dead', limit: 10 })).toHaveLength(1);
+  });
+
+  it('opens the circuit after consecutive failures and lets one probe through after the cool-down', async () => {
+    const r = await receiver([500, 500, 500]);
+    await state.subscriptions.put(subscription(r.url));
+    await new AlertRouter(state, routerOptions).route(['a', 'b', 'c', 'd'].map((alert_id) => sampleAnomaly({ alert_id, series_key: alert_id })), clock);
+    const d = dispatcher({ concurrency: 1, breaker: { failureThreshold: 2, cooldownMs: 60_000 } });
+    await d.dispatchDue();
+    expect(r.received).toHaveLength(2); // two failures open the circuit; c and d are not attempted
+    const waiting = await state.deliveries.list({ limit: 10 });
+    expect(waiting.filter((x) => x.attempts.length === 0).map((x) => x.nextAttemptAt)).toEqual([clock + 60_000, clock + 60_000]);
+    clock += 60_000;
+    await d.dispatchDue();
+    expect(r.received).toHaveLength(3); // the probe fails: open again, nothing else sent
+    clock += 60_000;
+    await d.dispatchDue();
+    expect((await state.deliveries.list({ status: 'delivered', limit: 10 })).length).toBeGreaterThan(0);
+  });
+
+  it('sends each subscription only the alerts its filters ask for', async () => {
+    const r = await receiver();
+    for (const sub of [
+      subscription(r.url, { id: 'critical-only', minSeverity: 'critical' }),
+      subscription(r.url, { id: 'search-only', services: ['search'] }),
+      subscription(r.url, { id: 'latency', anomalyTypes: ['latency_spike'], models: ['gpt-4o'] }),
+      subscription(r.url, { id: 'paused', enabled: false }),
+    ])
+      await state.subscriptions.put(sub);
+    await new AlertRouter(state, routerOptions).route([sampleAnomaly({ severity: 'high', service_name: 'checkout', anomaly_type: 'latency_spike', model: 'gpt-4o' })], clock);
+    expect((await state.deliveries.list({ limit: 10 })).map((d) => d.target)).toEqual(['latency']);
   });
 
   it('refuses loopback and private targets unless allowed', async () => {
     const r = await receiver();
-    const [result] = await new WebhookNotifier([subscriber(r.url)], { ...options, allowPrivateTargets: false }).notify(sampleAnomaly(), 1);
-    expect(result).toMatchObject({ ok: false, attempts: 0 });
-    expect(result!.error).toMatch(/non-public address 127\.0\.0\.1/);
+    await state.subscriptions.put(subscription(r.url));
+    await new AlertRouter(state, routerOptions).route([sampleAnomaly()], clock);
+    await dispatcher({ allowPrivateTargets: false }).dispatchDue();
+    expect((await only()).attempts[0]!.error).toMatch(/non-public address 127\.0\.0\.1/);
     expect(r.received).toHaveLength(0);
     for (const a of ['10.1.2.3', '192.168.0.1', '169.254.169.254', '::1', 'fd00::1', '::ffff:127.0.0.1']) expect(isPrivateAddress(a)).toBe(true);
     for (const a of ['93.184.216.34', '2606:4700::1111']) expect(isPrivateAddress(a)).toBe(false);
     await expect(assertPublicTarget('http://[::1]:9/x')).rejects.toThrow(/non-public/);
-  });
-});
-
-describe('AlertDeduplicator', () => {
-  it('sends the first anomaly of a series and type per window and counts the rest', () => {
-    const d = new AlertDeduplicator(60_000);
-    const a = sampleAnomaly();
-    expect(d.decide(a, 0)).toEqual({ send: true, count: 1 });
-    expect(d.decide(sampleAnomaly(), 1000)).toEqual({ send: false, count: 2 });
-    expect(d.decide(a, 2000)).toEqual({ send: false, count: 2 });
-    expect(d.decide(sampleAnomaly({ anomaly_type: 'cost_anomaly' }), 3000)).toEqual({ send: true, count: 1 });
-    expect(d.decide(sampleAnomaly(), 60_000)).toEqual({ send: true, count: 1 });
-  });
-
-  it('sends an escalation within the window, but not a repeat of a severity already sent', () => {
-    const d = new AlertDeduplicator(60_000);
-    expect(d.decide(sampleAnomaly({ severity: 'low' }), 0).send).toBe(true);
-    expect(d.decide(sampleAnomaly({ severity: 'critical' }), 1).send).toBe(true);
-    expect(d.decide(sampleAnomaly({ severity: 'high' }), 2)).toEqual({ send: false, count: 3 });
   });
 });

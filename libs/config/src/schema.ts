@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ANOMALY_LABELS } from '@sentinel/contracts';
 import { DetectionConfigSchema } from '@sentinel/detection';
 import { PrivacyConfigSchema } from '@sentinel/privacy';
 
@@ -126,11 +127,37 @@ export const SentinelConfigSchema = z.object({
       /** Webhook targets on loopback, private or link-local addresses are refused unless this is true. */
       allowPrivateTargets: z.boolean().default(false),
       timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
-      maxAttempts: z.number().int().min(1).max(20).default(4),
-      retryBaseMs: z.number().int().min(1).default(500),
+      /** Retry n waits between half and all of min(retryMaxDelayMs, retryBaseMs·2^(n−1)). */
+      retryBaseMs: z.number().int().min(1).default(1_000),
+      retryMaxDelayMs: z.number().int().min(1).default(300_000),
+      /** A webhook delivery still failing this long after it was queued is dead-lettered. */
+      retryHorizonMs: z.number().int().min(1).default(86_400_000),
       dedupWindowMs: z.number().int().min(0).default(300_000),
+      /** Both 0: each alert is sent on its own. Otherwise alerts with the same `groupBy` labels are batched. */
+      groupWaitMs: z.number().int().min(0).default(0),
+      groupIntervalMs: z.number().int().min(0).default(0),
+      groupBy: z.array(z.enum(ANOMALY_LABELS)).min(1).default(['service', 'anomaly_type']),
+      breaker: z
+        .object({ failureThreshold: z.number().int().min(1).default(5), cooldownMs: z.number().int().min(100).default(30_000) })
+        .default({ failureThreshold: 5, cooldownMs: 30_000 }),
+      /** How long a rotated-out subscription secret keeps signing. */
+      rotationOverlapMs: z.number().int().min(0).default(86_400_000),
+      concurrency: z.number().int().min(1).max(1024).default(64),
+      pollIntervalMs: z.number().int().min(10).default(250),
+      /**
+       * One-process mode: the file keeping subscriptions, silences, deliveries and the audit log; empty
+       * means alerting-state.json next to the DuckDB file. Services mode keeps them in Redis.
+       */
+      statePath: z.string().default(''),
+      rabbitmq: z
+        .object({
+          /** Empty: no RabbitMQ. e.g. amqp://guest:guest@127.0.0.1:5672 */
+          url: z.string().default(''),
+          exchange: z.string().min(1).default('sentinel.alerts'),
+        })
+        .default({ url: '', exchange: 'sentinel.alerts' }),
     })
-    .default({ webhooks: [], allowPrivateTargets: false, timeoutMs: 10_000, maxAttempts: 4, retryBaseMs: 500, dedupWindowMs: 300_000 }),
+    .prefault({}),
   shutdownTimeoutMs: z.number().int().min(100).default(15_000),
   detection: DetectionConfigSchema.prefault({}),
 });

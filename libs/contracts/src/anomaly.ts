@@ -30,6 +30,10 @@ export const ANOMALY_TYPES = [
 export const AnomalyTypeSchema = z.enum(ANOMALY_TYPES);
 export type AnomalyType = z.infer<typeof AnomalyTypeSchema>;
 
+/** The labels of an anomaly that silences match and alert groups are keyed by. */
+export const ANOMALY_LABELS = ['service', 'model', 'metric', 'anomaly_type', 'severity', 'method', 'series_key'] as const;
+export type AnomalyLabel = (typeof ANOMALY_LABELS)[number];
+
 export const METRICS = [
   'latency_ms',
   'time_to_first_token_ms',

@@ -1,3 +1,4 @@
 export * from './problem.js';
 export * from './auth.js';
 export * from './server.js';
+export * from './params.js';

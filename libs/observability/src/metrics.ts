@@ -21,7 +21,16 @@ export const pipelineMetrics = {
     registers: [registry],
   }),
   piiRedacted: counter('sentinel_pii_redacted_total', 'PII values redacted at ingestion, by entity type', ['entity'] as const),
-  webhookDeliveries: counter('sentinel_webhook_deliveries_total', 'Webhook delivery attempts by result', ['result'] as const),
+  webhookDeliveries: counter('sentinel_webhook_deliveries_total', 'Webhook delivery outcomes by result (delivered, retry, dead, circuit_open)', ['result'] as const),
+  webhookSeconds: new Histogram({
+    name: 'sentinel_webhook_request_duration_seconds',
+    help: 'Webhook HTTP attempt duration by result',
+    labelNames: ['result'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  }),
+  alertsRouted: counter('sentinel_alerts_routed_total', 'Anomalies reaching alerting by outcome (sent, deduplicated, silenced)', ['outcome'] as const),
+  amqpPublishes: counter('sentinel_amqp_publishes_total', 'Alerts published to RabbitMQ by result (confirmed, failed)', ['result'] as const),
   httpRequestSeconds: new Histogram({
     name: 'sentinel_http_request_duration_seconds',
     help: 'HTTP request duration by route and status code',
