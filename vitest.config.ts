@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-/** Suites that share the one local Kafka broker, and one of which restarts it: they run after the rest, one file at a time. */
-const KAFKA_SUITES = ['libs/bus/test/kafka*.test.ts', 'apps/sentinel/test/services/**/*.test.ts'];
+/** Suites that stop or restart the one local Kafka or RabbitMQ broker: they run after the rest, one file at a time. */
+const KAFKA_SUITES = ['libs/bus/test/kafka*.test.ts', 'libs/alerts/test/amqp*.test.ts', 'apps/sentinel/test/services/**/*.test.ts'];
 
 export default defineConfig({
   test: {

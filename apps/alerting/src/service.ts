@@ -5,6 +5,8 @@ import { AlertAdmin, AlertRouter, AmqpDispatcher, PollingLoop, WebhookDispatcher
 import { ConfigError, type SentinelConfig, type WebhookSubscriber } from '@sentinel/config';
 
 export const ALERTING_GROUP = 'sentinel-alerting';
+/** A publish while RabbitMQ is away fails at once, so retrying often is cheap and alerts flow soon after it is back. */
+const AMQP_MAX_RETRY_DELAY_MS = 5_000;
 
 export interface AlertingServiceOptions {
   bus: Bus;
@@ -40,7 +42,7 @@ export class AlertingService {
     const every = config.pollIntervalMs;
     this.loops.push(new PollingLoop('webhooks', () => webhooks.dispatchDue(), every, logger));
     if (publisher) {
-      const amqp = new AmqpDispatcher(state, publisher, { retry: { baseMs: config.retryBaseMs, maxDelayMs: 30_000 }, batchSize: 500, logger, now: this.now });
+      const amqp = new AmqpDispatcher(state, publisher, { retry: { baseMs: config.retryBaseMs, maxDelayMs: AMQP_MAX_RETRY_DELAY_MS }, batchSize: 500, logger, now: this.now });
       this.loops.push(new PollingLoop('rabbitmq', () => amqp.dispatchDue(), every, logger));
     }
     this.loops.push(new PollingLoop('groups', async () => (await this.router.flushGroups(this.now())) > 0, every, logger));
