@@ -43,12 +43,3 @@ export function scrubSecrets(message: string, url: string): string {
   if (password.length >= 4) out = out.split(password).join('***');
   return out;
 }
-
-/**
- * Capped exponential back-off with "equal jitter": half the delay is fixed, half random, so many
- * publishers that lost the same broker do not reconnect in lock-step, yet none retries at once.
- */
-export function backoffDelay(attempt: number, initialMs: number, maxMs: number): number {
-  const base = Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(base / 2 + (Math.random() * base) / 2);
-}

@@ -1,6 +1,7 @@
 import { connect, type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
 import type { Logger } from 'pino';
-import { backoffDelay, redactUrl, scrubSecrets } from './amqp-util.js';
+import { redactUrl, scrubSecrets } from './amqp-util.js';
+import { retryDelayMs } from './retry.js';
 
 export { alertRoutingKey, redactUrl, topicWord } from './amqp-util.js';
 
@@ -243,7 +244,7 @@ export class AmqpAlertPublisher {
   private scheduleReconnect(): void {
     if (this.closed || this.timer) return;
     this.attempt++;
-    const delay = backoffDelay(this.attempt, this.options.reconnect?.initialDelayMs ?? 200, this.options.reconnect?.maxDelayMs ?? 30_000);
+    const delay = retryDelayMs(this.attempt, { baseMs: this.options.reconnect?.initialDelayMs ?? 200, maxDelayMs: this.options.reconnect?.maxDelayMs ?? 30_000 }, Math.random);
     this.timer = setTimeout(() => {
       this.timer = null;
       this.start().catch(() => undefined); // a failure has already logged and rescheduled
