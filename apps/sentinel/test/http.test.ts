@@ -19,9 +19,10 @@ describe('auth', () => {
     expect((await s.http.inject({ url: '/health/live' })).statusCode).toBe(200);
     const ready = await s.http.inject({ url: '/health/ready' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json().checks.map((c: { name: string }) => c.name)).toEqual(['store', 'bus']);
-    for (const url of ['/v1/anomalies', '/v1/telemetry', '/metrics', '/v1/anomalies/x']) {
-      const res = await s.http.inject({ url });
+    expect(ready.json().checks.map((c: { name: string }) => c.name)).toEqual(['store', 'bus', 'alert-state']);
+    const routes = [...['/v1/anomalies', '/v1/telemetry', '/metrics', '/v1/anomalies/x', '/v1/subscriptions', '/v1/subscriptions/x', '/v1/deliveries', '/v1/silences', '/v1/audit'].map((url) => ['GET', url] as const), ['POST', '/v1/subscriptions'] as const, ['POST', '/v1/silences'] as const, ['DELETE', '/v1/silences/x'] as const, ['POST', '/v1/deliveries/x/retry'] as const];
+    for (const [method, url] of routes) {
+      const res = await s.http.inject({ method, url });
       expect(res.statusCode).toBe(401);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.headers['www-authenticate']).toBe('Bearer');
