@@ -9,7 +9,7 @@ let s: TestSentinel;
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  s = await startTestSentinel({ alerting: { allowPrivateTargets: true, dedupWindowMs: 0, pollIntervalMs: 20, retryBaseMs: 50, retryMaxDelayMs: 100, retryHorizonMs: 400, breaker: { failureThreshold: 100, cooldownMs: 1000 } } });
+  s = await startTestSentinel({ alerting: { allowPrivateTargets: true, dedupWindowMs: 0, pollIntervalMs: 20, retryBaseMs: 50, retryMaxDelayMs: 100, retryHorizonMs: 3000, breaker: { failureThreshold: 100, cooldownMs: 1000 } } });
 });
 afterAll(async () => {
   await s.dispose();
@@ -133,11 +133,27 @@ describe('alerting over the API (one process)', () => {
     expect((await api('GET', '/v1/audit', undefined, bearer(KEYS.read))).statusCode).toBe(403);
   });
 
-  it('keeps subscriptions, silences and the audit log across a restart', async () => {
-    const before = (await api('GET', '/v1/audit?limit=1000')).json().data;
-    s = await s.restart();
-    expect((await api('GET', '/v1/subscriptions')).json().data.map((x: { name: string }) => x.name)).toEqual(['security', 'flaky']);
-    expect((await api('GET', '/v1/audit?limit=1000')).json().data).toEqual(before);
-    expect((await api('GET', '/v1/silences', undefined, bearer(KEYS.read))).json().data).toHaveLength(2);
+  it('keeps subscriptions, silences, the audit log and the retry schedule across a restart', async () => {
+    const failing = await startReceiver(Array(1000).fill(503));
+    try {
+      const sub = (await api('PATCH', `/v1/subscriptions/${(await api('GET', '/v1/subscriptions')).json().data[1].id}`, { url: failing.url })).json();
+      await attack(['payments']);
+      await until(async () => failing.received.length > 0, 'a failed attempt');
+      const before = (await api('GET', '/v1/audit?limit=1000')).json().data;
+      s = await s.restart();
+      expect((await api('GET', '/v1/subscriptions')).json().data.map((x: { name: string }) => x.name)).toEqual(['security', 'flaky']);
+      expect((await api('GET', '/v1/audit?limit=1000')).json().data).toEqual(before);
+      expect((await api('GET', '/v1/silences', undefined, bearer(KEYS.read))).json().data).toHaveLength(2);
+
+      failing.statuses.length = 0;
+      const [done] = await until(async () => {
+        const list = (await api('GET', `/v1/deliveries?status=delivered&target=${sub.id}`)).json().data as Array<{ message_id: string; attempts: Array<{ status_code: number }> }>;
+        return list.some((d) => d.attempts.some((a) => a.status_code === 503)) && list.filter((d) => d.attempts.some((a) => a.status_code === 503));
+      }, 'the delivery queued before the restart');
+      expect(done!.attempts.at(-1)!.status_code).toBe(200);
+      expect(new Set(failing.received.map((r) => r.headers['webhook-id']))).toEqual(new Set([done!.message_id]));
+    } finally {
+      await failing.close();
+    }
   });
 });

@@ -3,13 +3,13 @@
 // this file runs; a lock keeps two runs of this file (e.g. two `make test` at once) from overlapping.
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Writable } from 'node:stream';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { portOpen } from '../../../testing/port.js';
 import { AmqpAlertPublisher, AmqpPublishError, alertRoutingKey, redactUrl, topicWord, type AmqpAlertMessage } from '../src/amqp.js';
 
 const BROKER = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -19,16 +19,6 @@ const NAMESPACE = `test-${process.pid}-${Date.now().toString(36)}`;
 const DURABLE_QUEUE = `${NAMESPACE}.durable`;
 const run = promisify(execFile);
 const silent = pino({ level: 'silent' });
-
-function portOpen(host = '127.0.0.1', port = 5672): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = netConnect({ host, port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
-}
 
 /** `start` also boots the node (dev-up) when it is not running at all. */
 async function broker(action: 'stop' | 'start'): Promise<void> {
@@ -115,7 +105,7 @@ function alert(id: string, severity: string, type: string): AmqpAlertMessage {
 
 beforeAll(async () => {
   await acquireLock();
-  if (!(await portOpen())) await broker('start');
+  if (!(await portOpen('127.0.0.1', 5672))) await broker('start');
   // A run killed during the memory-alarm test would leave the node refusing all publishes.
   await ctl('set_vm_memory_high_watermark', '0.4');
 }, 180_000);
@@ -127,7 +117,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   try {
-    if (!(await portOpen())) await broker('start'); // whatever happened, leave the broker running
+    if (!(await portOpen('127.0.0.1', 5672))) await broker('start'); // whatever happened, leave the broker running
     const conn = await connect(BROKER);
     const ch = await conn.createChannel();
     await ch.deleteQueue(DURABLE_QUEUE);

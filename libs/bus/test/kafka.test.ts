@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { portOpen } from '../../../testing/port.js';
 import { KafkaBus, partitionFor, type ConsumedRecord, type Consumer, type RecordBatch, type Topic } from '../src/index.js';
 
 // Needs the broker of `bash scripts/dev-up.sh kafka`. The last test stops and restarts that broker (the
@@ -33,20 +33,6 @@ async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await sleep(50);
   }
-}
-
-function reachable(address: string, ms = 2_000): Promise<boolean> {
-  const [host, port] = address.split(':');
-  return new Promise((resolve) => {
-    const socket = connect({ host, port: Number(port) });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(ms, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 interface Member {
@@ -78,7 +64,7 @@ let bus: KafkaBus;
 let admin: Admin;
 
 beforeAll(async () => {
-  if (!(await reachable(BROKERS[0]!))) {
+  if (!(await portOpen(BROKERS[0]!.split(':')[0]!, Number(BROKERS[0]!.split(':')[1])))) {
     throw new Error(`no Kafka broker at ${BROKERS[0]}: start one with \`bash scripts/dev-up.sh kafka\` (or set KAFKA_BROKERS)`);
   }
   bus = await KafkaBus.connect({ brokers: BROKERS, clientId: `bus-test-${RUN}`, partitions: PARTITIONS, heartbeatIntervalMs: 1_000, logger });

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
@@ -8,6 +7,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery } from '@sentinel/alerts';
 import { alertStateContract } from '../../alerts/test/alert-state.contract.js';
+import { portOpen } from '../../../testing/port.js';
 import { RedisAlertState, type RedisAlertStateOptions } from '../src/redis-alert-state.js';
 import { connectRedis } from '../src/redis.js';
 
@@ -18,21 +18,8 @@ const RUN = `sentinel-test-alerting-${randomUUID()}:`;
 let redis: Redis;
 let namespaces = 0;
 
-function reachable(host: string, port: number, ms = 2_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(ms, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
 beforeAll(async () => {
-  if (!process.env.SENTINEL_TEST_REDIS_URL && !(await reachable('127.0.0.1', 6379))) {
+  if (!process.env.SENTINEL_TEST_REDIS_URL && !(await portOpen('127.0.0.1', 6379))) {
     await promisify(execFile)('bash', ['scripts/dev-up.sh', 'redis'], { cwd: ROOT, timeout: 110_000 });
   }
   redis = await connectRedis({ url: URL_, logger: pino({ level: 'silent' }) });

@@ -12,6 +12,7 @@ import type { AnomalyEvent } from '@sentinel/contracts';
 import { generateWebhookSecret } from '@sentinel/alerts';
 import { generateTraffic } from '../../src/demo/traffic.js';
 import { SentinelProcess } from '../process.js';
+import { servicesEnv } from './env.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../../../', import.meta.url).pathname;
@@ -90,28 +91,19 @@ beforeAll(async () => {
   await ch.bindQueue(queues.latency, exchange, 'alert.*.latency_spike');
   await conn.close();
 
-  const env = {
-    SENTINEL_TRANSPORT: 'kafka',
-    SENTINEL_KAFKA__BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
-    SENTINEL_KAFKA__SESSION_TIMEOUT_MS: '6000',
-    SENTINEL_BUS__NAMESPACE: namespace,
-    SENTINEL_REDIS__URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    SENTINEL_SERVER__PORT: '0',
-    SENTINEL_INGESTION__OTLP__PORT: '0',
-    SENTINEL_LOG__LEVEL: 'warn',
-    SENTINEL_LOG__PRETTY: 'false',
-    SENTINEL_AUTH__KEYS: JSON.stringify([{ id: 'test', key: KEY, scopes: ['admin'] }]),
-    SENTINEL_STORAGE__DUCKDB__PATH: join(dir, 'sentinel.duckdb'),
-    SENTINEL_ALERTING__ALLOW_PRIVATE_TARGETS: 'true',
-    SENTINEL_ALERTING__DEDUP_WINDOW_MS: '0',
-    SENTINEL_ALERTING__POLL_INTERVAL_MS: '50',
-    SENTINEL_ALERTING__RETRY_BASE_MS: '200',
-    SENTINEL_ALERTING__RETRY_MAX_DELAY_MS: '2000',
-    SENTINEL_ALERTING__BREAKER__COOLDOWN_MS: '2000',
-    SENTINEL_ALERTING__RABBITMQ__URL: AMQP_URL,
-    SENTINEL_ALERTING__RABBITMQ__EXCHANGE: exchange,
-    SENTINEL_ALERTING__WEBHOOKS: JSON.stringify([{ id: 'ops', url: `http://127.0.0.1:${receiver.port}/hook`, secret, minSeverity: 'low' }]),
-  };
+  const env = servicesEnv(
+    { namespace, dataDir: dir, key: KEY },
+    {
+      SENTINEL_ALERTING__DEDUP_WINDOW_MS: '0',
+      SENTINEL_ALERTING__POLL_INTERVAL_MS: '50',
+      SENTINEL_ALERTING__RETRY_BASE_MS: '200',
+      SENTINEL_ALERTING__RETRY_MAX_DELAY_MS: '2000',
+      SENTINEL_ALERTING__BREAKER__COOLDOWN_MS: '2000',
+      SENTINEL_ALERTING__RABBITMQ__URL: AMQP_URL,
+      SENTINEL_ALERTING__RABBITMQ__EXCHANGE: exchange,
+      SENTINEL_ALERTING__WEBHOOKS: JSON.stringify([{ id: 'ops', url: `http://127.0.0.1:${receiver.port}/hook`, secret, minSeverity: 'low' }]),
+    },
+  );
   procs.storage = await SentinelProcess.start('storage', env);
   const [alerting, detection, ingestion] = await Promise.all(['alerting', 'detection', 'ingestion'].map((app) => SentinelProcess.start(app, env)));
   Object.assign(procs, { alerting, detection, ingestion });

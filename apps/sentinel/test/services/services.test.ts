@@ -14,6 +14,7 @@ import { generateWebhookSecret } from '@sentinel/alerts';
 import { startReceiver } from '../../../../libs/alerts/test/receiver.js';
 import { generateTraffic } from '../../src/demo/traffic.js';
 import { SentinelProcess } from '../process.js';
+import { servicesEnv } from './env.js';
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const PARTITIONS = 6;
@@ -50,23 +51,14 @@ let bus: Bus;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sentinel-services-'));
   receiver = await startReceiver();
-  env = {
-    SENTINEL_TRANSPORT: 'kafka',
-    SENTINEL_KAFKA__BROKERS: BROKERS.join(','),
-    SENTINEL_KAFKA__SESSION_TIMEOUT_MS: '6000',
-    SENTINEL_BUS__NAMESPACE: namespace,
-    SENTINEL_BUS__PARTITIONS: String(PARTITIONS),
-    SENTINEL_REDIS__URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    SENTINEL_SERVER__PORT: '0',
-    SENTINEL_INGESTION__OTLP__PORT: '0',
-    SENTINEL_LOG__LEVEL: 'warn',
-    SENTINEL_LOG__PRETTY: 'false',
-    SENTINEL_AUTH__KEYS: JSON.stringify([{ id: 'test', key: KEY, scopes: ['admin'] }]),
-    SENTINEL_STORAGE__DUCKDB__PATH: join(dir, 'sentinel.duckdb'),
-    SENTINEL_CHECKPOINTS__INTERVAL_MS: '300',
-    SENTINEL_ALERTING__ALLOW_PRIVATE_TARGETS: 'true',
-    SENTINEL_ALERTING__WEBHOOKS: JSON.stringify([{ id: 'ops', url: receiver.url, secret, minSeverity: 'low' }]),
-  };
+  env = servicesEnv(
+    { namespace, dataDir: dir, key: KEY, partitions: PARTITIONS },
+    {
+      SENTINEL_KAFKA__BROKERS: BROKERS.join(','),
+      SENTINEL_CHECKPOINTS__INTERVAL_MS: '300',
+      SENTINEL_ALERTING__WEBHOOKS: JSON.stringify([{ id: 'ops', url: receiver.url, secret, minSeverity: 'low' }]),
+    },
+  );
   // Storage first: it creates the topics; then the rest in parallel.
   procs.storage = await SentinelProcess.start('storage', env);
   const [alerting, detectionA, detectionB, ingestion] = await Promise.all(['alerting', 'detection', 'detection', 'ingestion'].map((app) => SentinelProcess.start(app, env)));
