@@ -130,7 +130,7 @@ export class AlertAdmin {
     if (input.endsAt <= Math.max(now, input.startsAt)) throw new AdminError('invalid', 'must be after starts_at and in the future', 'ends_at');
     const silence: Silence = { id: `sil_${randomUUID().replaceAll('-', '')}`, ...input, createdBy: actor, createdAt: now, updatedAt: now };
     await this.state.silences.put(silence);
-    await this.audit(actor, 'silence.create', silence.id, { matchers: input.matchers, starts_at: iso(input.startsAt), ends_at: iso(input.endsAt), comment: input.comment });
+    await this.audit(actor, 'silence.create', silence.id, { matchers: input.matchers.map((m) => ({ name: m.name, value: m.value, is_regex: m.isRegex, is_equal: m.isEqual })), starts_at: iso(input.startsAt), ends_at: iso(input.endsAt), comment: input.comment });
     return silence;
   }
 
@@ -174,11 +174,14 @@ export class AlertAdmin {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** What the audit log keeps of a subscription change: no secret, and a URL without query or credentials, which may hold tokens. */
+/** What the audit log keeps of a subscription change, in the API's field names: no secret, and a URL without query or credentials, which may hold tokens. */
 function describe(input: Partial<SubscriptionInput>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...input };
-  if (input.url !== undefined) {
-    const u = new URL(input.url);
+  const { minSeverity, anomalyTypes, url, ...rest } = input;
+  const out: Record<string, unknown> = { ...rest };
+  if (minSeverity !== undefined) out.min_severity = minSeverity;
+  if (anomalyTypes !== undefined) out.anomaly_types = anomalyTypes;
+  if (url !== undefined) {
+    const u = new URL(url);
     out.url = `${u.protocol}//${u.host}${u.pathname}`;
   }
   return out;
