@@ -46,7 +46,9 @@ export const SilenceCreate = z
       .optional(),
     comment: z.string().max(1000).default(''),
   })
-  .refine((s) => (s.ends_at === undefined) !== (s.duration === undefined), { message: 'give exactly one of ends_at and duration', path: ['ends_at'] });
+  .refine((s) => (s.ends_at === undefined) !== (s.duration === undefined), { message: 'give exactly one of ends_at and duration', path: ['ends_at'] })
+  // The refinement above, for /openapi.json.
+  .meta({ oneOf: [{ required: ['ends_at'] }, { required: ['duration'] }] });
 
 export const SilenceListQuery = z.object({ state: z.enum(['active', 'pending', 'expired']).optional() });
 
@@ -64,10 +66,68 @@ export const AuditQuery = z.object({
   limit: limitParam(1000, 100),
 });
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+export const IdParams = z.object({ id: z.string().max(512) });
+
+const isoTime = z.iso.datetime();
+
+// ------------------------------------------------------------------ answers (documented in /openapi.json)
+
+export const SubscriptionViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  url: z.string(),
+  min_severity: z.enum(SEVERITIES),
+  services: z.array(z.string()),
+  models: z.array(z.string()),
+  anomaly_types: z.array(z.string()),
+  enabled: z.boolean(),
+  managed_by: z.enum(['api', 'config']),
+  previous_secret_expires_at: isoTime.nullable().describe('While a rotated-out secret still signs'),
+  created_at: isoTime,
+  updated_at: isoTime,
+});
+export const SubscriptionWithSecretSchema = SubscriptionViewSchema.extend({ secret: z.string().describe('The signing secret; shown only now') });
+export const SubscriptionListSchema = z.object({ data: z.array(SubscriptionViewSchema) });
+
+export const SilenceViewSchema = z.object({
+  id: z.string(),
+  state: z.enum(['active', 'pending', 'expired']),
+  matchers: z.array(z.object({ name: z.enum(MATCHER_LABELS), value: z.string(), is_regex: z.boolean(), is_equal: z.boolean() })),
+  starts_at: isoTime,
+  ends_at: isoTime,
+  created_by: z.string(),
+  comment: z.string(),
+  created_at: isoTime,
+  updated_at: isoTime,
+});
+export const SilenceListSchema = z.object({ data: z.array(SilenceViewSchema) });
+
+const DeliveryViewFields = {
+  id: z.string(),
+  channel: z.enum(['webhook', 'amqp']),
+  target: z.string(),
+  message_id: z.string(),
+  event_type: z.string(),
+  routing_key: z.string().optional(),
+  status: z.enum(['pending', 'delivered', 'dead']),
+  created_at: isoTime,
+  next_attempt_at: isoTime.nullable(),
+  deadline_at: isoTime.nullable(),
+  attempts: z.array(z.object({ at: isoTime, ok: z.boolean(), status_code: z.number().int().nullable(), error: z.string().optional(), duration_ms: z.number() })),
+};
+export const DeliveryViewSchema = z.object(DeliveryViewFields);
+export const DeliveryWithPayloadSchema = z.object({ ...DeliveryViewFields, payload: z.unknown().describe('The body as sent') });
+export const DeliveryListSchema = z.object({ data: z.array(DeliveryViewSchema) });
+
+export const AuditListSchema = z.object({
+  data: z.array(z.object({ at: isoTime, actor: z.string(), action: z.string(), target: z.string(), details: z.record(z.string(), z.unknown()) })),
+});
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 /** A subscription as the API shows it: never its secrets. */
-export function subscriptionView(s: Subscription, nowMs: number) {
+export function subscriptionView(s: Subscription, nowMs: number): z.output<typeof SubscriptionViewSchema> {
   const previous = s.secrets.slice(1).filter((x) => x.expiresAt !== null && x.expiresAt > nowMs);
   return {
     id: s.id,
@@ -85,7 +145,7 @@ export function subscriptionView(s: Subscription, nowMs: number) {
   };
 }
 
-export function silenceView(s: Silence, state: string) {
+export function silenceView(s: Silence, state: z.output<typeof SilenceViewSchema>['state']): z.output<typeof SilenceViewSchema> {
   return {
     id: s.id,
     state,
@@ -99,7 +159,7 @@ export function silenceView(s: Silence, state: string) {
   };
 }
 
-export function deliveryView(d: Delivery, withPayload: boolean) {
+export function deliveryView(d: Delivery, withPayload: boolean): z.output<typeof DeliveryViewSchema> & { payload?: unknown } {
   return {
     id: d.id,
     channel: d.channel,
@@ -109,7 +169,7 @@ export function deliveryView(d: Delivery, withPayload: boolean) {
     ...(d.routingKey !== undefined && { routing_key: d.routingKey }),
     status: d.status,
     created_at: iso(d.createdAt),
-    next_attempt_at: iso(d.nextAttemptAt),
+    next_attempt_at: isoOrNull(d.nextAttemptAt),
     deadline_at: d.deadlineAt >= Number.MAX_SAFE_INTEGER ? null : iso(d.deadlineAt),
     attempts: d.attempts.map((a) => ({ at: iso(a.at), ok: a.ok, status_code: a.status, ...(a.error !== undefined && { error: a.error }), duration_ms: a.durationMs })),
     ...(withPayload && { payload: JSON.parse(d.body) as unknown }),

@@ -1,1 +1,2 @@
 export * from './routes.js';
+export { seriesRoutes } from './series-routes.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { SEVERITIES } from '@sentinel/contracts';
+import { AnomalyEventSchema, SEVERITIES } from '@sentinel/contracts';
 import { HttpProblem, instant, limitParam } from '@sentinel/http';
-import { AGGREGATES, TELEMETRY_METRICS } from '@sentinel/store';
+import { AGGREGATES, TELEMETRY_METRICS, type TelemetryPoint } from '@sentinel/store';
 
 const name = z.string().min(1).max(256);
 
@@ -45,3 +45,40 @@ export function timeRange(q: { from?: number; to?: number }, now: number, defaul
   if (from >= to) throw new HttpProblem(400, '"from" must be before "to"', { errors: [{ field: 'from', reason: 'must be before to' }] });
   return { from, to };
 }
+
+export const AnomalyIdParams = z.object({ id: z.string().max(256) });
+
+export const AnomalyPageSchema = z.object({
+  data: z.array(AnomalyEventSchema),
+  next_cursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last one'),
+});
+
+/** One stored telemetry row (TelemetryPoint of @sentinel/store): numbers only, never the texts. */
+export const TelemetryPointSchema = z.object({
+  event_id: z.string(),
+  timestamp: z.string(),
+  service_name: z.string(),
+  model: z.string(),
+  latency_ms: z.number(),
+  time_to_first_token_ms: z.number().nullable(),
+  prompt_tokens: z.number(),
+  completion_tokens: z.number(),
+  total_tokens: z.number(),
+  cost_usd: z.number(),
+  error: z.boolean(),
+  finish_reason: z.string(),
+  trace_id: z.string().nullable(),
+}) satisfies z.ZodType<TelemetryPoint>;
+
+export const TelemetryRawSchema = z.object({ data: z.array(TelemetryPointSchema) }).meta({ title: 'TelemetryRaw' });
+
+export const TelemetrySeriesSchema = z
+  .object({
+    service: z.string(),
+    model: z.string(),
+    metric: z.enum(TELEMETRY_METRICS),
+    agg: z.enum(AGGREGATES),
+    step_ms: z.number().int(),
+    data: z.array(z.object({ timestamp: z.string(), value: z.number().nullable(), count: z.number().int() })),
+  })
+  .meta({ title: 'TelemetrySeries', description: 'One value per step of the range; a step without data has value null and count 0' });

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { HttpProblem, parseQuery } from '@sentinel/http';
 import { StoreQueryError, type Store } from '@sentinel/store';
-import { AnomalyListQuery, TelemetryListQuery, timeRange } from './params.js';
+import { z } from 'zod';
+import { AnomalyEventSchema } from '@sentinel/contracts';
+import { AnomalyIdParams, AnomalyListQuery, AnomalyPageSchema, TelemetryListQuery, TelemetryRawSchema, TelemetrySeriesSchema, timeRange } from './params.js';
 
 export interface ApiRoutesOptions {
   store: Store;
@@ -13,7 +15,9 @@ const MAX_BUCKETS = 10_000;
 
 /** Read-scope queries over stored telemetry and anomalies. */
 export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (app, { store, now = Date.now }) => {
-  app.get('/v1/anomalies', { config: { scope: 'read' } }, async (request) => {
+  const tags = ['query'];
+  const list = { summary: 'Anomalies, newest first, filtered and paged', tags, query: AnomalyListQuery, responses: { 200: AnomalyPageSchema } };
+  app.get('/v1/anomalies', { config: { scope: 'read', openapi: list } }, async (request) => {
     const q = parseQuery(AnomalyListQuery, request.query);
     try {
       const page = await store.queryAnomalies({
@@ -35,13 +39,21 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (app, { sto
     }
   });
 
-  app.get<{ Params: { id: string } }>('/v1/anomalies/:id', { config: { scope: 'read' } }, async (request) => {
+  const one = { summary: 'One anomaly by its alert_id', tags, params: AnomalyIdParams, responses: { 200: AnomalyEventSchema }, problems: [404] };
+  app.get<{ Params: { id: string } }>('/v1/anomalies/:id', { config: { scope: 'read', openapi: one } }, async (request) => {
     const anomaly = await store.getAnomaly(request.params.id);
     if (!anomaly) throw new HttpProblem(404, `no anomaly with id ${request.params.id}`);
     return anomaly;
   });
 
-  app.get('/v1/telemetry', { config: { scope: 'read' } }, async (request) => {
+  const telemetry = {
+    summary: 'Stored telemetry, raw or aggregated per time step',
+    description: 'Raw rows, newest first; with `metric` and `step` (and then `service` and `model`), one aggregated value per step.',
+    tags,
+    query: TelemetryListQuery,
+    responses: { 200: z.union([TelemetryRawSchema, TelemetrySeriesSchema]).describe('Raw rows, or one value per step when `metric` and `step` are given') },
+  };
+  app.get('/v1/telemetry', { config: { scope: 'read', openapi: telemetry } }, async (request) => {
     const q = parseQuery(TelemetryListQuery, request.query);
     const range = timeRange(q, now(), DAY_MS);
     if (q.metric || q.step) {

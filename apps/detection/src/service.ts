@@ -4,6 +4,7 @@ import { DeadLetters, decodeRecords, type Bus, type Consumer, type RecordBatch, 
 import { BaselineShard, type DetectionConfig } from '@sentinel/detection';
 import { pipelineMetrics } from '@sentinel/observability';
 import type { CheckpointStore } from '@sentinel/state';
+import { BaselinePublisher } from './baseline-publisher.js';
 
 export const DETECTION_GROUP = 'sentinel-detection';
 
@@ -15,6 +16,8 @@ export interface DetectionServiceOptions {
   checkpoints?: CheckpointStore;
   /** A held shard is checkpointed after a batch when its last checkpoint is older than this. */
   checkpointIntervalMs?: number;
+  /** Changed baselines are published to the baselines topic at most this often (0: after every batch). */
+  baselineIntervalMs?: number;
   now?: () => number;
 }
 
@@ -38,12 +41,14 @@ export class DetectionService {
   private readonly now: () => number;
   private readonly anomalies: Topic;
   private readonly deadLetters: DeadLetters;
+  private readonly baselines: BaselinePublisher;
   private consumer: Consumer | null = null;
 
   constructor(private readonly options: DetectionServiceOptions) {
     this.now = options.now ?? Date.now;
     this.anomalies = options.bus.topic(TOPICS.anomalies);
     this.deadLetters = new DeadLetters(options.bus);
+    this.baselines = new BaselinePublisher(options.bus.topic(TOPICS.baselines), options.baselineIntervalMs ?? 5_000, this.now);
   }
 
   async start(): Promise<void> {
@@ -55,13 +60,14 @@ export class DetectionService {
     });
   }
 
+  /** Stops consuming; the baselines learned since the last publish go out first. */
   async stop(): Promise<void> {
     await this.consumer?.stop();
     this.consumer = null;
+    await this.baselines.publishChanged(this.heldShards(), true);
   }
 
-  /** Every shard this process holds, for the series API. */
-  heldShards(): Iterable<BaselineShard> {
+  private heldShards(): Iterable<BaselineShard> {
     return [...this.shards.values()].map((s) => s.shard);
   }
 
@@ -82,7 +88,11 @@ export class DetectionService {
   private async revoke(partitions: number[]): Promise<void> {
     for (const p of partitions) {
       const held = this.shards.get(p);
-      if (held) await this.checkpoint(p, held);
+      if (held) {
+        await this.checkpoint(p, held);
+        await this.baselines.publishChanged([held.shard], true);
+        this.baselines.forget(held.shard);
+      }
       this.shards.delete(p);
     }
     this.options.logger.info({ partitions }, 'detection partitions revoked');
@@ -111,6 +121,7 @@ export class DetectionService {
       for (const a of found) pipelineMetrics.anomalies.inc({ severity: a.severity, type: a.anomaly_type, method: a.detection_method });
     }
     held.nextOffset = batch.nextOffset;
+    await this.baselines.publishChanged(this.heldShards());
     if (this.now() - held.checkpointedAt >= (this.options.checkpointIntervalMs ?? 5_000)) await this.checkpoint(batch.partition, held);
     this.updateSeriesGauge();
   }

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { validateTelemetryBatch, validateTelemetryEvent, type FieldIssue, type TelemetryEvent } from '@sentinel/contracts';
-import { HttpProblem } from '@sentinel/http';
+import { z } from 'zod';
+import { TelemetryEventSchema, validateTelemetryBatch, validateTelemetryEvent, type FieldIssue, type TelemetryEvent } from '@sentinel/contracts';
+import { FieldIssueSchema, HttpProblem, type RouteDoc } from '@sentinel/http';
 import { pipelineMetrics } from '@sentinel/observability';
 import type { IngestAdmission } from './admission.js';
 import type { TelemetryPublisher } from './publisher.js';
@@ -11,13 +12,31 @@ export interface IngestionRoutesOptions {
   maxBatchEvents: number;
 }
 
+/** What POST /v1/telemetry validates each event with: one event, or a batch of them. */
+export const TelemetryIngestBody = z.union([TelemetryEventSchema, z.array(TelemetryEventSchema).min(1)]);
+
+export const IngestResultSchema = z.object({
+  accepted: z.number().int().min(0),
+  rejected: z.number().int().min(0),
+  errors: z.array(FieldIssueSchema).describe('The failing fields of the rejected events, by index (`[1].model`)'),
+});
+
+const ingestDoc: RouteDoc = {
+  summary: 'Ingests one telemetry event or a batch',
+  description: 'Each event of a batch is validated on its own: valid ones are accepted even when others are not, and the answer names the rejected ones. A batch in which nothing is valid is a 400; a batch over `server.maxBatchEvents` a 413.',
+  tags: ['ingestion'],
+  body: TelemetryIngestBody,
+  responses: { 202: IngestResultSchema.describe('Accepted (all or some) events') },
+  problems: [429, 503],
+};
+
 /**
  * POST /v1/telemetry: one anchor-format event, or an array of them. Each event is validated on its own:
  * valid ones are accepted even when others in the batch are not, and the answer lists every rejected
  * event with its failing fields. A request with nothing valid is a 400.
  */
 export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async (app: FastifyInstance, options) => {
-  app.post('/v1/telemetry', { config: { scope: 'ingest' } }, async (request, reply) => {
+  app.post('/v1/telemetry', { config: { scope: 'ingest', openapi: ingestDoc } }, async (request, reply) => {
     const body = request.body;
     if (Array.isArray(body)) {
       if (body.length === 0) throw new HttpProblem(400, 'the batch is empty');

@@ -5,12 +5,12 @@ import { TOPICS } from '@sentinel/contracts';
 import { MemoryBus, type Bus } from '@sentinel/bus';
 import { ConfigError, type ApiKey, type SentinelConfig } from '@sentinel/config';
 import { createHttpServer, type DependencyCheck } from '@sentinel/http';
-import { DuckDbStore } from '@sentinel/store';
+import { CachingStore, DuckDbStore } from '@sentinel/store';
 import { PiiRedactor } from '@sentinel/privacy';
 import { scanPrompt } from '@sentinel/security';
 import { MemoryRateLimiter, RedisCheckpointStore, RedisRateLimiter, connectRedis } from '@sentinel/state';
 import { alertingRoutes } from '@sentinel/app-alerting';
-import { apiRoutes } from '@sentinel/app-api';
+import { apiRoutes, seriesRoutes } from '@sentinel/app-api';
 import { DETECTION_GROUP, DetectionService } from '@sentinel/app-detection';
 import { IngestAdmission, RawTopicIngestion, TelemetryPublisher, ingestionRoutes, otlpRoutes } from '@sentinel/app-ingestion';
 import { StorageService } from '@sentinel/app-storage';
@@ -51,7 +51,7 @@ export async function startApps(apps: readonly AppName[], config: SentinelConfig
   stops.push(() => bus.close());
   const dependencies: DependencyCheck[] = [{ name: 'bus', check: () => bus.check() }];
 
-  const store = runs('storage') ? await DuckDbStore.open(config.storage.duckdb) : null;
+  const store = runs('storage') ? new CachingStore(await DuckDbStore.open(config.storage.duckdb)) : null;
   if (store) {
     stops.push(() => store.close());
     dependencies.unshift({ name: 'store', check: () => store.check() });
@@ -73,7 +73,7 @@ export async function startApps(apps: readonly AppName[], config: SentinelConfig
   }
   if (runs('detection')) {
     const checkpoints = redis ? new RedisCheckpointStore(redis, `${config.bus.namespace}${DETECTION_GROUP}:${TOPICS.telemetry}`) : undefined;
-    services.push(await started(new DetectionService({ bus, config: config.detection, logger: logger.child({ app: 'detection' }), checkpoints, checkpointIntervalMs: config.checkpoints.intervalMs })));
+    services.push(await started(new DetectionService({ bus, config: config.detection, logger: logger.child({ app: 'detection' }), checkpoints, checkpointIntervalMs: config.checkpoints.intervalMs, baselineIntervalMs: config.baselines.publishIntervalMs })));
   }
   const publisher = new TelemetryPublisher(bus, { redactor: new PiiRedactor(config.privacy), scanPrompt: config.ingestion.promptInjection ? scanPrompt : undefined });
   const admission = ingestAdmission(config, redis);
@@ -81,13 +81,16 @@ export async function startApps(apps: readonly AppName[], config: SentinelConfig
     services.push(await started(new RawTopicIngestion(bus, publisher, admission, logger.child({ app: 'ingestion' }), config.ingestion.rawTopic)));
   }
 
-  const http = createHttpServer({ logger, keys, bodyLimitBytes: config.server.bodyLimitBytes, dependencies });
+  const http = createHttpServer({ logger, keys, bodyLimitBytes: config.server.bodyLimitBytes, dependencies, openapi: { title: 'Sentinel', description: 'Ingestion, queries and alerting of this Sentinel process. OTLP/HTTP is served on its own port, with its own /openapi.json.' } });
   if (runs('ingestion')) await http.register(ingestionRoutes, { publisher, admission, maxBatchEvents: config.server.maxBatchEvents });
-  if (store) await http.register(apiRoutes, { store });
+  if (store) {
+    await http.register(apiRoutes, { store });
+    await http.register(seriesRoutes, { store });
+  }
   if (alerting) await http.register(alertingRoutes, { admin: alerting.service.admin, state: alerting.state });
   const url = await listen(http, config.server.host, config.server.port);
 
-  const otlp = runs('ingestion') && config.ingestion.otlp.enabled ? createHttpServer({ logger, keys, bodyLimitBytes: config.ingestion.otlp.maxBodyBytes, dependencies }) : null;
+  const otlp = runs('ingestion') && config.ingestion.otlp.enabled ? createHttpServer({ logger, keys, bodyLimitBytes: config.ingestion.otlp.maxBodyBytes, dependencies, openapi: { title: 'Sentinel OTLP/HTTP receiver' } }) : null;
   if (otlp) {
     await otlp.register(otlpRoutes, {
       maxBodyBytes: config.ingestion.otlp.maxBodyBytes,
@@ -102,7 +105,7 @@ export async function startApps(apps: readonly AppName[], config: SentinelConfig
   const settle = async (timeoutMs = 30_000) => {
     if (!(bus instanceof MemoryBus)) throw new Error('settle() needs the in-memory bus; over Kafka, watch consumer lag instead');
     const deadline = Date.now() + timeoutMs;
-    while (bus.lag(TOPICS.telemetry) + bus.lag(TOPICS.anomalies) > 0) {
+    while (bus.lag(TOPICS.telemetry) + bus.lag(TOPICS.anomalies) + bus.lag(TOPICS.baselines) > 0) {
       if (Date.now() > deadline) throw new Error(`pipeline did not drain within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 10));
     }

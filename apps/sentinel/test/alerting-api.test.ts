@@ -9,7 +9,7 @@ let s: TestSentinel;
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  s = await startTestSentinel({ alerting: { allowPrivateTargets: true, dedupWindowMs: 0, pollIntervalMs: 20, retryBaseMs: 50, retryMaxDelayMs: 100, retryHorizonMs: 3000, breaker: { failureThreshold: 100, cooldownMs: 1000 } } });
+  s = await startTestSentinel({ alerting: { allowPrivateTargets: true, dedupWindowMs: 0, pollIntervalMs: 20, retryBaseMs: 50, retryMaxDelayMs: 100, retryHorizonMs: 3000, breaker: { failureThreshold: 100, resetTimeoutMs: 1000 } } });
 });
 afterAll(async () => {
   await s.dispose();

@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
-import { TOPICS, decodeAnomaly, decodeTelemetry, type AnomalyEvent, type TelemetryEvent, type Validated } from '@sentinel/contracts';
+import { TOPICS, decodeAnomaly, decodeSeriesBaseline, decodeTelemetry, type AnomalyEvent, type SeriesBaseline, type TelemetryEvent, type Validated } from '@sentinel/contracts';
 import { DeadLetters, decodeRecords, type Bus, type Consumer, type RecordBatch } from '@sentinel/bus';
 import { pipelineMetrics } from '@sentinel/observability';
 import type { Store } from '@sentinel/store';
 
 /** One group per topic: Kafka assigners expect every member of a group to subscribe to the same topics. */
-export const STORAGE_GROUPS = { telemetry: 'sentinel-storage-telemetry', anomalies: 'sentinel-storage-anomalies' } as const;
+export const STORAGE_GROUPS = { telemetry: 'sentinel-storage-telemetry', anomalies: 'sentinel-storage-anomalies', baselines: 'sentinel-storage-baselines' } as const;
 
 /**
- * Writes telemetry and anomalies to the Store. A batch resolves, and so is committed, only once the store
+ * Writes telemetry, anomalies and series baselines to the Store. A batch resolves, and so is committed, only once the store
  * has it durably; writes are idempotent by id, so a redelivered batch is stored once.
  */
 export class StorageService {
@@ -32,6 +32,10 @@ export class StorageService {
       await this.bus.topic(TOPICS.anomalies).consume({
         group: STORAGE_GROUPS.anomalies,
         handler: (batch) => this.write(batch, decodeAnomaly, (rows: AnomalyEvent[]) => this.store.appendAnomalies(rows), 'anomaly'),
+      }),
+      await this.bus.topic(TOPICS.baselines).consume({
+        group: STORAGE_GROUPS.baselines,
+        handler: (batch) => this.write(batch, decodeSeriesBaseline, (rows: SeriesBaseline[]) => this.store.upsertBaselines(rows), 'baseline'),
       }),
     );
   }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { pipelineMetrics } from '@sentinel/observability';
-import { retryDelayMs, type RetryPolicy } from './retry.js';
+import { retryDelayMs, type BackoffPolicy } from '@sentinel/resilience';
 import type { AlertState, Delivery } from './state/alert-state.js';
 
 export interface AlertMessage {
@@ -15,7 +15,7 @@ export interface AlertPublisher {
 }
 
 export interface AmqpDispatcherOptions {
-  retry: RetryPolicy;
+  retry: BackoffPolicy;
   batchSize: number;
   logger: Logger;
   now?: () => number;

@@ -1,7 +1,7 @@
 import { connect, type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
 import type { Logger } from 'pino';
 import { redactUrl, scrubSecrets } from './amqp-util.js';
-import { retryDelayMs } from './retry.js';
+import { retryDelayMs } from '@sentinel/resilience';
 
 export { alertRoutingKey, redactUrl, topicWord } from './amqp-util.js';
 

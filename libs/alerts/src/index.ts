@@ -1,7 +1,6 @@
 export * from './signing.js';
 export * from './targets.js';
 export * from './silences.js';
-export * from './retry.js';
 export * from './notifications.js';
 export * from './state/alert-state.js';
 export { MemoryAlertState, type MemoryAlertStateOptions } from './state/memory-alert-state.js';

@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
 import { pipelineMetrics } from '@sentinel/observability';
-import { CircuitBreaker, retryDelayMs, type BreakerPolicy, type RetryPolicy } from './retry.js';
+import { CircuitBreaker, retryDelayMs, type BackoffPolicy, type CircuitBreakerOptions } from '@sentinel/resilience';
 import { assertPublicTarget } from './targets.js';
 import { sendWebhook } from './webhook-sender.js';
 import type { AlertState, Delivery, DeliveryAttempt, Subscription } from './state/alert-state.js';
 
 export interface WebhookDispatcherOptions {
   timeoutMs: number;
-  retry: RetryPolicy;
-  breaker: BreakerPolicy;
+  retry: BackoffPolicy;
+  breaker: CircuitBreakerOptions;
   allowPrivateTargets: boolean;
   /** Deliveries attempted at once. */
   concurrency: number;
@@ -70,15 +70,15 @@ export class WebhookDispatcher {
       return this.finish(d, { at: nowMs, status: null, ok: false, error: sub ? 'subscription disabled' : 'subscription deleted', durationMs: 0 }, true);
     }
     const breaker = this.breaker(sub.id);
-    if (!breaker.allow(nowMs)) {
+    if (!breaker.tryAcquire(nowMs)) {
       // Not an attempt: the circuit is open, so the delivery waits for the probe's outcome.
       pipelineMetrics.webhookDeliveries.inc({ result: 'circuit_open' });
-      await this.state.deliveries.update({ ...d, nextAttemptAt: Math.max(breaker.retryAt, nowMs + 1_000) });
+      await this.state.deliveries.update({ ...d, nextAttemptAt: Math.max(breaker.retryAt() ?? nowMs, nowMs + 1_000) });
       return;
     }
     const attempt = await this.send(sub, d);
-    if (attempt.ok) breaker.success();
-    else breaker.failure(attempt.at);
+    if (attempt.ok) breaker.onSuccess();
+    else breaker.onFailure(attempt.at);
     await this.finish(d, attempt, false);
   }
 

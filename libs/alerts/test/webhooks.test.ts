@@ -34,7 +34,7 @@ function dispatcher(overrides: Partial<WebhookDispatcherOptions> = {}) {
   return new WebhookDispatcher(state, {
     timeoutMs: 2000,
     retry: { baseMs: 1000, maxDelayMs: 8000 },
-    breaker: { failureThreshold: 100, cooldownMs: 10_000 },
+    breaker: { failureThreshold: 100, resetTimeoutMs: 10_000 },
     allowPrivateTargets: true,
     concurrency: 8,
     logger,
@@ -135,7 +135,7 @@ describe('WebhookDispatcher', () => {
     const r = await receiver([500, 500, 500]);
     await state.subscriptions.put(subscription(r.url));
     await new AlertRouter(state, routerOptions).route(['a', 'b', 'c', 'd'].map((alert_id) => sampleAnomaly({ alert_id, series_key: alert_id })), clock);
-    const d = dispatcher({ concurrency: 1, breaker: { failureThreshold: 2, cooldownMs: 60_000 } });
+    const d = dispatcher({ concurrency: 1, breaker: { failureThreshold: 2, resetTimeoutMs: 60_000 } });
     await d.dispatchDue();
     expect(r.received).toHaveLength(2); // two failures open the circuit; c and d are not attempted
     const waiting = await state.deliveries.list({ limit: 10 });

@@ -97,6 +97,12 @@ export const SentinelConfigSchema = z.object({
     })
     .prefault({}),
   redis: z.object({ url: z.string().regex(/^rediss?:\/\//, { message: 'must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379') }).prefault({}),
+  baselines: z
+    .object({
+      /** Detection publishes the baselines that changed at most this often, for GET /v1/series (0: after every batch). */
+      publishIntervalMs: z.number().int().min(0).default(5_000),
+    })
+    .prefault({}),
   checkpoints: z
     .object({
       /** A detection shard is checkpointed at most this often, and always when its partition is revoked. */
@@ -117,10 +123,15 @@ export const SentinelConfigSchema = z.object({
         .object({
           path: z.string().default('./data/sentinel.duckdb'),
           batchSize: z.number().int().min(1).default(5_000),
+          /**
+           * Telemetry, anomalies and rollups older than this many days (before now, or before the newest stored
+           * row if that is older) are deleted, at start and hourly; 0 keeps everything.
+           */
+          retentionDays: z.number().int().min(0).default(30),
         })
-        .default({ path: './data/sentinel.duckdb', batchSize: 5_000 }),
+        .default({ path: './data/sentinel.duckdb', batchSize: 5_000, retentionDays: 30 }),
     })
-    .default({ backend: 'duckdb', duckdb: { path: './data/sentinel.duckdb', batchSize: 5_000 } }),
+    .default({ backend: 'duckdb', duckdb: { path: './data/sentinel.duckdb', batchSize: 5_000, retentionDays: 30 } }),
   alerting: z
     .object({
       webhooks: z.array(WebhookSubscriberSchema).default([]),
@@ -138,8 +149,8 @@ export const SentinelConfigSchema = z.object({
       groupIntervalMs: z.number().int().min(0).default(0),
       groupBy: z.array(z.enum(ANOMALY_LABELS)).min(1).default(['service', 'anomaly_type']),
       breaker: z
-        .object({ failureThreshold: z.number().int().min(1).default(5), cooldownMs: z.number().int().min(100).default(30_000) })
-        .default({ failureThreshold: 5, cooldownMs: 30_000 }),
+        .object({ failureThreshold: z.number().int().min(1).default(5), resetTimeoutMs: z.number().int().min(100).default(30_000) })
+        .default({ failureThreshold: 5, resetTimeoutMs: 30_000 }),
       /** How long a rotated-out subscription secret keeps signing. */
       rotationOverlapMs: z.number().int().min(0).default(86_400_000),
       concurrency: z.number().int().min(1).max(1024).default(64),

@@ -1,11 +1,12 @@
 import type { AnomalyEvent } from './anomaly.js';
 import { validateAnomalyEvent } from './anomaly.js';
+import { validateSeriesBaseline, type SeriesBaseline } from './baseline.js';
 import type { TelemetryEvent } from './telemetry.js';
 import { validateTelemetryEvent } from './telemetry.js';
 import type { Validated } from './validation.js';
 
 /** Records on the topics are UTF-8 JSON: readable with any Kafka tool, and the anchor's format as-is. */
-export function encodeJson(value: TelemetryEvent | AnomalyEvent): Buffer {
+export function encodeJson(value: TelemetryEvent | AnomalyEvent | SeriesBaseline): Buffer {
   return Buffer.from(JSON.stringify(value));
 }
 
@@ -25,4 +26,9 @@ export function decodeTelemetry(bytes: Buffer): Validated<TelemetryEvent> {
 export function decodeAnomaly(bytes: Buffer): Validated<AnomalyEvent> {
   const json = parse(bytes);
   return json.ok ? validateAnomalyEvent(json.value) : json;
+}
+
+export function decodeSeriesBaseline(bytes: Buffer): Validated<SeriesBaseline> {
+  const json = parse(bytes);
+  return json.ok ? validateSeriesBaseline(json.value) : json;
 }

@@ -12,7 +12,8 @@ const finiteNonNegative = () =>
   z
     .number({ error: (i) => (i.input === undefined ? 'is required' : `must be a number, got ${describe(i.input)}`) })
     .refine(Number.isFinite, { message: 'must be finite' })
-    .refine((v) => v >= 0, { message: 'must be >= 0' });
+    .refine((v) => v >= 0, { message: 'must be >= 0' })
+    .meta({ minimum: 0 });
 
 const tokenCount = z
   .number({ error: (i) => (i.input === undefined ? 'is required' : `must be a number, got ${describe(i.input)}`) })
@@ -25,17 +26,21 @@ const requiredString = (max: number) =>
     .string({ error: (i) => (i.input === undefined ? 'is required' : `must be a string, got ${describe(i.input)}`) })
     .max(max, { message: `must be at most ${max} characters` });
 
-const name = requiredString(MAX_NAME_LENGTH).refine((s) => s.trim().length > 0, { message: 'must not be empty' });
+// `.meta` states each refinement in JSON Schema terms too, for /openapi.json.
+const name = requiredString(MAX_NAME_LENGTH)
+  .refine((s) => s.trim().length > 0, { message: 'must not be empty' })
+  .meta({ pattern: '\\S' });
 
 const embedding = z.array(z.number().refine(Number.isFinite, { message: 'must be finite' })).nullish();
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+const UUID = /^(urn:uuid:)?\{?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\}?$/;
 
 const rfc3339 = z
   .string({ error: (i) => (i.input === undefined ? 'is required' : `must be an RFC 3339 string, got ${describe(i.input)}`) })
   .refine((s) => RFC3339.test(s) && !Number.isNaN(Date.parse(s)), { message: 'must be an RFC 3339 timestamp such as 2025-01-31T12:00:00Z' })
+  .meta({ pattern: RFC3339.source })
   .transform((s) => new Date(s).toISOString());
-
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
-const UUID = /^(urn:uuid:)?\{?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\}?$/;
 
 function describe(v: unknown): string {
   if (v === null) return 'null';
@@ -48,6 +53,7 @@ function describe(v: unknown): string {
 const uuid = z
   .string({ error: (i) => (i.input === undefined ? 'is required' : `must be a UUID string, got ${describe(i.input)}`) })
   .refine((s) => UUID.test(s), { message: 'must be a UUID' })
+  .meta({ pattern: UUID.source })
   .transform((s) => {
     const hex = s.replace(/^urn:uuid:/i, '').replace(/[{}-]/g, '').toLowerCase();
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;

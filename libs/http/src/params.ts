@@ -10,7 +10,7 @@ export const instant = z.string().transform((s, ctx) => {
     return z.NEVER;
   }
   return ms;
-});
+}).meta({ description: 'RFC 3339 (2025-01-31T12:00:00Z) or epoch milliseconds', examples: ['2025-01-31T12:00:00Z', '1738324800000'] });
 
 /** A `limit` query parameter: 1..max, `def` when absent. */
 export const limitParam = (max: number, def: number) => z.coerce.number().int().min(1).max(max).default(def);

@@ -1,7 +1,9 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
 import type { ApiKey } from '@sentinel/config';
 import { pipelineMetrics, registry } from '@sentinel/observability';
+import { z } from 'zod';
 import { registerApiKeyAuth } from './auth.js';
+import { registerOpenApi, type OpenApiRegistry } from './openapi.js';
 import { HttpProblem, sendProblem } from './problem.js';
 
 export interface DependencyCheck {
@@ -14,9 +16,25 @@ export interface HttpServerOptions {
   keys: readonly ApiKey[];
   bodyLimitBytes: number;
   dependencies?: readonly DependencyCheck[];
+  /** The title and description of this server's /openapi.json. */
+  openapi?: { title: string; description?: string };
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The routes of this server, as /openapi.json describes them. */
+    openapi: OpenApiRegistry;
+  }
+}
+
+export const HealthLiveSchema = z.object({ status: z.literal('ok') });
+export const HealthReadySchema = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), latency_ms: z.number(), error: z.string().optional() })),
+});
+
 const CHECK_TIMEOUT_MS = 2_000;
+const SENTINEL_VERSION = '0.1.0';
 
 async function timed(dep: DependencyCheck): Promise<{ name: string; ok: boolean; latency_ms: number; error?: string }> {
   const started = performance.now();
@@ -81,14 +99,19 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
 
   registerApiKeyAuth(app, options.keys);
+  // Before any route, so that every route of the core and of the apps' plugins is collected.
+  app.decorate('openapi', registerOpenApi(app, { title: options.openapi?.title ?? 'Sentinel', version: SENTINEL_VERSION, ...(options.openapi?.description && { description: options.openapi.description }) }));
 
-  app.get('/health/live', { config: { public: true } }, async () => ({ status: 'ok' }));
-  app.get('/health/ready', { config: { public: true } }, async (_request, reply) => {
+  const health = ['health'];
+  app.get('/health/live', { config: { public: true, openapi: { summary: 'Liveness: the process answers', tags: health, responses: { 200: HealthLiveSchema } } } }, async () => ({ status: 'ok' as const }));
+  const ready = { summary: 'Readiness: every dependency answers', tags: health, responses: { 200: HealthReadySchema.describe('Every dependency answers'), 503: HealthReadySchema.describe('A dependency failed; `checks` names it') } };
+  app.get('/health/ready', { config: { public: true, openapi: ready } }, async (_request, reply) => {
     const checks = await Promise.all((options.dependencies ?? []).map(timed));
     const ready = checks.every((c) => c.ok);
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
   });
-  app.get('/metrics', { config: { scope: 'read' } }, async (_request, reply) => {
+  const metrics = { summary: 'Prometheus metrics', tags: ['operations'], responses: { 200: { description: 'The Prometheus text exposition format', content: { [registry.contentType]: { type: 'string' } } } } };
+  app.get('/metrics', { config: { scope: 'read', openapi: metrics } }, async (_request, reply) => {
     return reply.type(registry.contentType).send(await registry.metrics());
   });
   return app;

@@ -1,4 +1,4 @@
-import type { AnomalyEvent, Severity, TelemetryEvent } from '@sentinel/contracts';
+import type { AnomalyEvent, SeriesBaseline, Severity, TelemetryEvent } from '@sentinel/contracts';
 
 export const TELEMETRY_METRICS = [
   'latency_ms',
@@ -77,6 +77,20 @@ export interface AnomalyPage {
   nextCursor: string | null;
 }
 
+export interface SeriesListQuery {
+  service?: string;
+  model?: string;
+  metric?: string;
+  limit: number;
+  /** Opaque cursor from a previous page: series after it in series_key order. */
+  cursor?: string;
+}
+
+export interface SeriesPage {
+  items: SeriesBaseline[];
+  nextCursor: string | null;
+}
+
 /**
  * Where telemetry points and anomalies live. Writes are idempotent by event id and alert id, so a replayed
  * record is stored once. Implementations: DuckDB (embedded file) and InfluxDB 3.
@@ -88,6 +102,10 @@ export interface Store {
   querySeries(query: SeriesQuery): Promise<SeriesBucket[]>;
   queryAnomalies(query: AnomalyQuery): Promise<AnomalyPage>;
   getAnomaly(alertId: string): Promise<AnomalyEvent | null>;
+  /** Keeps each series' latest baseline: a baseline with an older `last_timestamp` than the stored one is ignored. */
+  upsertBaselines(baselines: readonly SeriesBaseline[]): Promise<void>;
+  listSeries(query: SeriesListQuery): Promise<SeriesPage>;
+  getSeries(seriesKey: string): Promise<SeriesBaseline | null>;
   /** Readiness, for /health/ready. */
   check(): Promise<void>;
   close(): Promise<void>;

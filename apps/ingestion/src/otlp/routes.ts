@@ -2,7 +2,7 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TelemetryEvent } from '@sentinel/contracts';
-import { HttpProblem } from '@sentinel/http';
+import { HttpProblem, type RouteDoc } from '@sentinel/http';
 import { pipelineMetrics } from '@sentinel/observability';
 import { OtlpDecodeError, decodeTraceRequest, encodeTraceResponse, readSpan, type OtlpFormat, type ReceivedSpan } from './codec.js';
 import { spanToTelemetry } from './genai.js';
@@ -23,6 +23,34 @@ export const OTLP_DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 const MAX_REASONS = 10;
 const MAX_REASON_LENGTH = 512;
 const SUPPORTED = 'send application/x-protobuf or application/json';
+
+const binary = { type: 'string', contentMediaType: 'application/octet-stream' };
+const tracesDoc: RouteDoc = {
+  summary: 'OTLP/HTTP trace export',
+  description:
+    'An ExportTraceServiceRequest in protobuf or OTLP/JSON, optionally `Content-Encoding: gzip`. Spans that are GenAI model calls become telemetry events; other spans are ignored; invalid GenAI spans are reported in `partialSuccess`. The answer uses the request\'s encoding.',
+  tags: ['ingestion'],
+  body: {
+    content: {
+      'application/x-protobuf': binary,
+      'application/json': { type: 'object', properties: { resourceSpans: { type: 'array', items: { type: 'object' } } } },
+    },
+  },
+  responses: {
+    200: {
+      description: 'ExportTraceServiceResponse',
+      content: {
+        'application/x-protobuf': binary,
+        'application/json': {
+          type: 'object',
+          properties: { partialSuccess: { type: 'object', properties: { rejectedSpans: { type: 'string' }, errorMessage: { type: 'string' } }, required: ['rejectedSpans', 'errorMessage'] } },
+          additionalProperties: false,
+        },
+      },
+    },
+  },
+  problems: [429, 503],
+};
 
 /** What the content-type parsers hand the route: the decompressed body and its encoding. */
 class OtlpBody {
@@ -81,7 +109,7 @@ export const otlpRoutes: FastifyPluginAsync<OtlpRoutesOptions> = async (app: Fas
     throw error;
   });
 
-  app.post('/v1/traces', { config: { scope: 'ingest' }, bodyLimit: maxBodyBytes }, async (request, reply) => {
+  app.post('/v1/traces', { config: { scope: 'ingest', openapi: tracesDoc }, bodyLimit: maxBodyBytes }, async (request, reply) => {
     const body = request.body;
     if (!(body instanceof OtlpBody)) throw new HttpProblem(415, `no body or content type; ${SUPPORTED}`);
     const received = decode(body);

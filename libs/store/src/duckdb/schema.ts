@@ -1,14 +1,19 @@
-import type { AnomalyEvent, TelemetryEvent } from '@sentinel/contracts';
+import type { AnomalyEvent, SeriesBaseline, TelemetryEvent } from '@sentinel/contracts';
 import { severityRank } from '@sentinel/contracts';
 import type { DuckDBAppender } from '@duckdb/node-api';
-import type { Aggregate, TelemetryMetric, TelemetryPoint } from '../store.js';
+import { TELEMETRY_METRICS, type Aggregate, type TelemetryMetric, type TelemetryPoint } from '../store.js';
+
+/** Bumped when a table changes shape; `migrate` in duckdb-store.ts brings an older file up to it. */
+export const SCHEMA_VERSION = 2;
 
 /**
  * Telemetry keeps the numbers of each call, not its prompt or response text: the text is what carries
  * personal data, and no query needs it. Time is epoch milliseconds so buckets are integer arithmetic.
+ * `event_id` is a UUID (the contract normalises it to the lower-case hyphenated form), 16 bytes in the
+ * primary-key index instead of a 36-character string: the index is what every idempotent insert probes.
  */
-const TELEMETRY_COLUMNS = `
-  event_id VARCHAR PRIMARY KEY,
+const telemetryColumns = (id: 'UUID PRIMARY KEY' | 'VARCHAR') => `
+  event_id ${id},
   ts_ms BIGINT NOT NULL,
   service_name VARCHAR NOT NULL,
   model VARCHAR NOT NULL,
@@ -38,18 +43,122 @@ const ANOMALY_COLUMNS = `
   score DOUBLE NOT NULL,
   body VARCHAR NOT NULL`;
 
+const BASELINE_COLUMNS = `
+  series_key VARCHAR PRIMARY KEY,
+  service_name VARCHAR NOT NULL,
+  model VARCHAR NOT NULL,
+  metric VARCHAR NOT NULL,
+  last_ts_ms BIGINT NOT NULL,
+  body VARCHAR NOT NULL`;
+
 const unconstrained = (columns: string) => columns.replace(' PRIMARY KEY', '');
 
-export const SCHEMA_SQL = [
-  `CREATE TABLE IF NOT EXISTS telemetry (${TELEMETRY_COLUMNS})`,
-  `CREATE TABLE IF NOT EXISTS anomalies (${ANOMALY_COLUMNS})`,
+/**
+ * A rollup: what avg, min, max, sum and count need, per metric, per (service, model, bucket). Rows are
+ * partial aggregates: each batch appends the aggregates of the rows it inserted, so a bucket can have
+ * several rows until maintenance compacts them into one; a query combines them exactly as it combines
+ * buckets (sum of counts and sums, min of minima, max of maxima). Appending keeps a write to one plain
+ * insert per rollup, without an index to probe or rows to update.
+ */
+export interface Rollup {
+  table: 'telemetry_1m' | 'telemetry_1h';
+  widthMs: number;
+}
+export const ROLLUPS: readonly Rollup[] = [
+  { table: 'telemetry_1m', widthMs: 60_000 },
+  { table: 'telemetry_1h', widthMs: 3_600_000 },
 ];
 
-/** Per-connection staging tables: the appender fills them, one INSERT OR IGNORE moves the batch. */
-export const STAGING_SQL = [
-  `CREATE TEMP TABLE IF NOT EXISTS telemetry_staging (${unconstrained(TELEMETRY_COLUMNS)})`,
-  `CREATE TEMP TABLE IF NOT EXISTS anomalies_staging (${unconstrained(ANOMALY_COLUMNS)})`,
+/** `latency_ms_n` (non-null values), `_sum` (NULL when there are none), `_min`, `_max`, for each metric. */
+const ROLLUP_PARTS = ['n', 'sum', 'min', 'max'] as const;
+const rollupColumn = (m: TelemetryMetric, part: (typeof ROLLUP_PARTS)[number]) => `${m}_${part}`;
+const ROLLUP_VALUE_COLUMNS = TELEMETRY_METRICS.flatMap((m) => ROLLUP_PARTS.map((p) => `${rollupColumn(m, p)} ${p === 'n' ? 'BIGINT NOT NULL' : 'DOUBLE'}`));
+const ROLLUP_KEY = 'service_name, model, bucket_ms';
+
+export const SCHEMA_SQL = [
+  `CREATE TABLE IF NOT EXISTS sentinel_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS telemetry (${telemetryColumns('UUID PRIMARY KEY')})`,
+  `CREATE TABLE IF NOT EXISTS anomalies (${ANOMALY_COLUMNS})`,
+  `CREATE TABLE IF NOT EXISTS series_baselines (${BASELINE_COLUMNS})`,
+  ...ROLLUPS.map(
+    (r) => `CREATE TABLE IF NOT EXISTS ${r.table} (
+      service_name VARCHAR NOT NULL, model VARCHAR NOT NULL, bucket_ms BIGINT NOT NULL,
+      ${ROLLUP_VALUE_COLUMNS.join(',\n      ')})`,
+  ),
 ];
+
+/** Per-connection staging tables: the appender fills them, one INSERT ... ON CONFLICT moves the batch. */
+export const STAGING_SQL = [
+  `CREATE TEMP TABLE IF NOT EXISTS telemetry_staging (${telemetryColumns('VARCHAR')})`,
+  `CREATE TEMP TABLE IF NOT EXISTS anomalies_staging (${unconstrained(ANOMALY_COLUMNS)})`,
+  `CREATE TEMP TABLE IF NOT EXISTS series_baselines_staging (${unconstrained(BASELINE_COLUMNS)})`,
+];
+
+/** Staging → telemetry; the columns are in the same order, only the id changes type. */
+export const INSERT_TELEMETRY_SQL = `INSERT INTO telemetry SELECT CAST(event_id AS UUID), ts_ms, service_name, model, latency_ms,
+  time_to_first_token_ms, prompt_tokens, completion_tokens, total_tokens, cost_usd, error, finish_reason, trace_id
+  FROM telemetry_staging ON CONFLICT DO NOTHING`;
+
+/** The aggregates of one rollup row computed from raw rows (`source` has the telemetry columns). */
+function rollupSelect(r: Rollup, source: string, where = ''): string {
+  const values = TELEMETRY_METRICS.flatMap((m) => {
+    const x = METRIC_SQL[m];
+    return [`count(${x})`, `sum(${x})`, `min(${x})`, `max(${x})`];
+  });
+  return `SELECT service_name, model, (ts_ms // ${r.widthMs}) * ${r.widthMs} AS bucket_ms, ${values.join(', ')}
+    FROM ${source} ${where} GROUP BY ALL`;
+}
+
+/** Partial rows combined into one per bucket: the same combination a query applies. */
+function combineSelect(r: Rollup, where = ''): string {
+  const values = TELEMETRY_METRICS.flatMap((m) => {
+    const [n, sum, min, max] = ROLLUP_PARTS.map((p) => rollupColumn(m, p));
+    return [`sum(${n})`, `sum(${sum})`, `min(${min})`, `max(${max})`];
+  });
+  return `SELECT ${ROLLUP_KEY}, ${values.join(', ')} FROM ${r.table} ${where} GROUP BY ALL`;
+}
+
+/**
+ * Appends the staged rows' aggregates to a rollup. Only valid when every staged row was inserted (none
+ * was a duplicate), which the caller checks with the insert's row count.
+ */
+export function appendRollupSql(r: Rollup): string {
+  return `INSERT INTO ${r.table} ${rollupSelect(r, 'telemetry_staging')}`;
+}
+
+/**
+ * Recomputes, from the stored raw rows, the rollup buckets the staged rows fall in. Used when a batch
+ * carried rows already stored: then which rows were new is unknown, but recomputing is right whatever
+ * they were. The staged time range bounds both statements so zone maps skip the rest of the tables.
+ */
+export function recomputeRollupSql(r: Rollup): string[] {
+  const w = r.widthMs;
+  const touched = `SELECT DISTINCT service_name, model, (ts_ms // ${w}) * ${w} AS bucket_ms FROM telemetry_staging`;
+  const lo = `(SELECT (min(ts_ms) // ${w}) * ${w} FROM telemetry_staging)`;
+  const hi = `(SELECT (max(ts_ms) // ${w}) * ${w} + ${w} FROM telemetry_staging)`;
+  return [
+    `DELETE FROM ${r.table} WHERE bucket_ms >= ${lo} AND bucket_ms < ${hi} AND (${ROLLUP_KEY}) IN (${touched})`,
+    `INSERT INTO ${r.table} ${rollupSelect(r, 'telemetry', `WHERE ts_ms >= ${lo} AND ts_ms < ${hi} AND (service_name, model, (ts_ms // ${w}) * ${w}) IN (${touched})`)}`,
+  ];
+}
+
+/** Rebuilds a whole rollup from raw rows: after a migration, or when a rollup table is new on an old file. */
+export function rebuildRollupSql(r: Rollup): string[] {
+  return [`DELETE FROM ${r.table}`, `INSERT INTO ${r.table} ${rollupSelect(r, 'telemetry')}`];
+}
+
+/** Merges the partial rows of each bucket that has several into one. */
+export function compactRollupSql(r: Rollup): string[] {
+  const split = `SELECT ${ROLLUP_KEY} FROM ${r.table} GROUP BY ALL HAVING count(*) > 1`;
+  return [
+    `CREATE OR REPLACE TEMP TABLE rollup_split AS ${split}`,
+    `CREATE OR REPLACE TEMP TABLE rollup_merged AS ${combineSelect(r, `WHERE (${ROLLUP_KEY}) IN (SELECT * FROM rollup_split)`)}`,
+    `DELETE FROM ${r.table} WHERE (${ROLLUP_KEY}) IN (SELECT * FROM rollup_split)`,
+    `INSERT INTO ${r.table} SELECT * FROM rollup_merged`,
+    `DROP TABLE rollup_split`,
+    `DROP TABLE rollup_merged`,
+  ];
+}
 
 export function appendTelemetryRow(a: DuckDBAppender, e: TelemetryEvent): void {
   a.appendVarchar(e.event_id);
@@ -87,6 +196,22 @@ export function appendAnomalyRow(a: DuckDBAppender, x: AnomalyEvent): void {
   a.endRow();
 }
 
+export function appendBaselineRow(a: DuckDBAppender, b: SeriesBaseline): void {
+  a.appendVarchar(b.series_key);
+  a.appendVarchar(b.service_name);
+  a.appendVarchar(b.model);
+  a.appendVarchar(b.metric);
+  a.appendBigInt(BigInt(Date.parse(b.last_timestamp)));
+  a.appendVarchar(JSON.stringify(b));
+  a.endRow();
+}
+
+/** A newer or equally recent baseline replaces the stored one; an older one is ignored. */
+export const UPSERT_BASELINES_SQL = `INSERT INTO series_baselines SELECT * FROM series_baselines_staging
+  ON CONFLICT (series_key) DO UPDATE SET service_name = excluded.service_name, model = excluded.model, metric = excluded.metric,
+    last_ts_ms = excluded.last_ts_ms, body = excluded.body
+  WHERE excluded.last_ts_ms >= series_baselines.last_ts_ms`;
+
 /** `,z_score,mad,`: delimited on both sides so a LIKE '%,mad,%' filter cannot match a prefix. */
 function firedMethods(x: AnomalyEvent): string {
   const fired = x.detectors.filter((d) => d.anomalous).map((d) => d.method);
@@ -94,7 +219,7 @@ function firedMethods(x: AnomalyEvent): string {
   return `,${fired.join(',')},`;
 }
 
-export const TELEMETRY_SELECT = `SELECT event_id, ts_ms, service_name, model, latency_ms, time_to_first_token_ms, prompt_tokens,
+export const TELEMETRY_SELECT = `SELECT CAST(event_id AS VARCHAR) AS event_id, ts_ms, service_name, model, latency_ms, time_to_first_token_ms, prompt_tokens,
   completion_tokens, total_tokens, cost_usd, error, finish_reason, trace_id FROM telemetry`;
 
 export function toTelemetryPoint(row: Record<string, unknown>): TelemetryPoint {
@@ -126,6 +251,12 @@ export const METRIC_SQL: Record<TelemetryMetric, string> = {
   error: 'CAST(error AS DOUBLE)',
 };
 
+/**
+ * Percentiles are `quantile_cont`: linear interpolation between the two nearest order statistics
+ * (the "R-7" / NumPy default definition): for n sorted values v[0..n-1], position h = (n − 1)·p, result
+ * v[⌊h⌋] + (h − ⌊h⌋)·(v[⌊h⌋+1] − v[⌊h⌋]). They are always computed on raw rows: no rollup can merge them
+ * exactly.
+ */
 export function aggregateSql(agg: Aggregate, x: string): string {
   switch (agg) {
     case 'p50':
@@ -140,3 +271,14 @@ export function aggregateSql(agg: Aggregate, x: string): string {
       return `${agg}(${x})`;
   }
 }
+
+/** The aggregates a rollup can answer exactly, and how to finish them from (n, sum, min, max) partials. */
+export const ROLLUP_AGGREGATES: Partial<Record<Aggregate, string>> = {
+  avg: 'CASE WHEN sum(n) > 0 THEN sum(s) / sum(n) END',
+  sum: 'sum(s)',
+  min: 'min(mn)',
+  max: 'max(mx)',
+  count: 'CAST(sum(n) AS DOUBLE)',
+};
+
+export const rollupColumns = (m: TelemetryMetric) => ROLLUP_PARTS.map((p) => rollupColumn(m, p));
