@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { HttpProblem, parseQuery } from '@sentinel/http';
-import { StoreQueryError, type Store } from '@sentinel/store';
+import type { Store } from '@sentinel/store';
+import { answerStoreErrors } from './store-errors.js';
 import { z } from 'zod';
 import { AnomalyEventSchema } from '@sentinel/contracts';
 import { AnomalyIdParams, AnomalyListQuery, AnomalyPageSchema, TelemetryListQuery, TelemetryRawSchema, TelemetrySeriesSchema, timeRange } from './params.js';
@@ -15,31 +16,27 @@ const MAX_BUCKETS = 10_000;
 
 /** Read-scope queries over stored telemetry and anomalies. */
 export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (app, { store, now = Date.now }) => {
+  answerStoreErrors(app);
   const tags = ['query'];
-  const list = { summary: 'Anomalies, newest first, filtered and paged', tags, query: AnomalyListQuery, responses: { 200: AnomalyPageSchema } };
+  const list = { summary: 'Anomalies, newest first, filtered and paged', tags, query: AnomalyListQuery, responses: { 200: AnomalyPageSchema }, problems: [503] };
   app.get('/v1/anomalies', { config: { scope: 'read', openapi: list } }, async (request) => {
     const q = parseQuery(AnomalyListQuery, request.query);
-    try {
-      const page = await store.queryAnomalies({
-        service: q.service,
-        model: q.model,
-        metric: q.metric,
-        minSeverity: q.min_severity,
-        type: q.type,
-        method: q.method,
-        from: q.from,
-        to: q.to,
-        limit: q.limit,
-        cursor: q.cursor,
-      });
-      return { data: page.items, next_cursor: page.nextCursor };
-    } catch (e: unknown) {
-      if (e instanceof StoreQueryError) throw new HttpProblem(400, e.message, { errors: [{ field: e.field, reason: e.message }] });
-      throw e;
-    }
+    const page = await store.queryAnomalies({
+      service: q.service,
+      model: q.model,
+      metric: q.metric,
+      minSeverity: q.min_severity,
+      type: q.type,
+      method: q.method,
+      from: q.from,
+      to: q.to,
+      limit: q.limit,
+      cursor: q.cursor,
+    });
+    return { data: page.items, next_cursor: page.nextCursor };
   });
 
-  const one = { summary: 'One anomaly by its alert_id', tags, params: AnomalyIdParams, responses: { 200: AnomalyEventSchema }, problems: [404] };
+  const one = { summary: 'One anomaly by its alert_id', tags, params: AnomalyIdParams, responses: { 200: AnomalyEventSchema }, problems: [404, 503] };
   app.get<{ Params: { id: string } }>('/v1/anomalies/:id', { config: { scope: 'read', openapi: one } }, async (request) => {
     const anomaly = await store.getAnomaly(request.params.id);
     if (!anomaly) throw new HttpProblem(404, `no anomaly with id ${request.params.id}`);
@@ -52,6 +49,7 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (app, { sto
     tags,
     query: TelemetryListQuery,
     responses: { 200: z.union([TelemetryRawSchema, TelemetrySeriesSchema]).describe('Raw rows, or one value per step when `metric` and `step` are given') },
+    problems: [503],
   };
   app.get('/v1/telemetry', { config: { scope: 'read', openapi: telemetry } }, async (request) => {
     const q = parseQuery(TelemetryListQuery, request.query);

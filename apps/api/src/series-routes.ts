@@ -2,7 +2,8 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SeriesBaselineSchema } from '@sentinel/contracts';
 import { HttpProblem, limitParam, parseQuery } from '@sentinel/http';
-import { StoreQueryError, type Store } from '@sentinel/store';
+import type { Store } from '@sentinel/store';
+import { answerStoreErrors } from './store-errors.js';
 
 export const SeriesListQuery = z.object({
   service: z.string().min(1).max(256).optional(),
@@ -17,20 +18,16 @@ const SeriesPageSchema = z.object({ data: z.array(SeriesBaselineSchema), next_cu
 
 /** Every series with its current baseline, as detection last published it. */
 export const seriesRoutes: FastifyPluginAsync<{ store: Store }> = async (app, { store }) => {
+  answerStoreErrors(app);
   const tags = ['series'];
-  const list = { summary: 'Every series with its current baseline, in series-key order, paged', tags, query: SeriesListQuery, responses: { 200: SeriesPageSchema } };
+  const list = { summary: 'Every series with its current baseline, in series-key order, paged', tags, query: SeriesListQuery, responses: { 200: SeriesPageSchema }, problems: [503] };
   app.get('/v1/series', { config: { scope: 'read', openapi: list } }, async (request) => {
     const q = parseQuery(SeriesListQuery, request.query);
-    try {
-      const page = await store.listSeries(q);
-      return { data: page.items, next_cursor: page.nextCursor };
-    } catch (e: unknown) {
-      if (e instanceof StoreQueryError) throw new HttpProblem(400, e.message, { errors: [{ field: e.field, reason: e.message }] });
-      throw e;
-    }
+    const page = await store.listSeries(q);
+    return { data: page.items, next_cursor: page.nextCursor };
   });
 
-  const one = { summary: "One series' current baseline", tags, params: SeriesKeyParams, responses: { 200: SeriesBaselineSchema }, problems: [404] };
+  const one = { summary: "One series' current baseline", tags, params: SeriesKeyParams, responses: { 200: SeriesBaselineSchema }, problems: [404, 503] };
   app.get('/v1/series/:key/baseline', { config: { scope: 'read', openapi: one } }, async (request: FastifyRequest<{ Params: { key: string } }>) => {
     const series = await store.getSeries(request.params.key);
     if (!series) throw new HttpProblem(404, `no series ${request.params.key} (a series appears once detection has published its baseline)`);

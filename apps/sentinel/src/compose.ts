@@ -5,7 +5,7 @@ import { TOPICS } from '@sentinel/contracts';
 import { MemoryBus, type Bus } from '@sentinel/bus';
 import { ConfigError, type ApiKey, type SentinelConfig } from '@sentinel/config';
 import { createHttpServer, type DependencyCheck } from '@sentinel/http';
-import { CachingStore, DuckDbStore } from '@sentinel/store';
+import { CachingStore, DuckDbStore, InfluxDbStore, type Store } from '@sentinel/store';
 import { PiiRedactor } from '@sentinel/privacy';
 import { scanPrompt } from '@sentinel/security';
 import { MemoryRateLimiter, RedisCheckpointStore, RedisRateLimiter, connectRedis } from '@sentinel/state';
@@ -40,8 +40,8 @@ export interface RunningSentinel {
  */
 export async function startApps(apps: readonly AppName[], config: SentinelConfig, logger: Logger, keys: readonly ApiKey[]): Promise<RunningSentinel> {
   const runs = (app: AppName) => apps.includes(app);
-  if (runs('api') && !runs('storage')) {
-    throw new ConfigError([`storage.backend: the DuckDB store has one writer, so its query API is served by the storage process; run \`sentinel storage\` (it answers /v1/anomalies and /v1/telemetry)`]);
+  if (runs('api') && !runs('storage') && config.storage.backend === 'duckdb') {
+    throw new ConfigError([`storage.backend: the DuckDB store has one writer, so its query API is served by the storage process; run \`sentinel storage\` (it answers /v1/anomalies and /v1/telemetry), or use storage.backend: influxdb3`]);
   }
   const memory = config.transport === 'memory';
   if (memory && apps.length < APPS.length) throw new ConfigError([`transport: "memory" connects apps inside one process only; run \`sentinel all\`, or set transport: kafka`]);
@@ -51,7 +51,7 @@ export async function startApps(apps: readonly AppName[], config: SentinelConfig
   stops.push(() => bus.close());
   const dependencies: DependencyCheck[] = [{ name: 'bus', check: () => bus.check() }];
 
-  const store = runs('storage') ? new CachingStore(await DuckDbStore.open(config.storage.duckdb)) : null;
+  const store = runs('storage') || runs('api') ? await openStore(config, runs('storage')) : null;
   if (store) {
     stops.push(() => store.close());
     dependencies.unshift({ name: 'store', check: () => store.check() });
@@ -64,7 +64,7 @@ export async function startApps(apps: readonly AppName[], config: SentinelConfig
 
   // Started downstream first, so nothing published is waiting for a consumer that is not there yet.
   const services: Array<{ stop(): Promise<void> }> = [];
-  if (store) services.push(await started(new StorageService(bus, store, logger.child({ app: 'storage' }))));
+  if (store && runs('storage')) services.push(await started(new StorageService(bus, store, logger.child({ app: 'storage' }))));
   const alerting = runs('alerting') ? await openAlerting(config, bus, redis, logger) : null;
   if (alerting) {
     stops.push(() => alerting.close());
@@ -122,6 +122,16 @@ export async function startApps(apps: readonly AppName[], config: SentinelConfig
     })());
 
   return { http, bus, url, otlpUrl, settle, stop };
+}
+
+/**
+ * The configured store. Aggregates are cached only where this process writes: the cache is invalidated
+ * by the writes it sees, so a query-only process (`sentinel api` on InfluxDB) must not keep answers.
+ */
+async function openStore(config: SentinelConfig, writes: boolean): Promise<Store> {
+  const { backend, duckdb, influxdb3 } = config.storage;
+  const store = backend === 'influxdb3' ? InfluxDbStore.connect(influxdb3) : await DuckDbStore.open(duckdb);
+  return writes ? new CachingStore(store) : store;
 }
 
 /** Rate limits shared by every ingest path: in Redis when there is one (all ingestion processes draw on one budget), else in memory. */

@@ -118,7 +118,7 @@ export const SentinelConfigSchema = z.object({
     .prefault({}),
   storage: z
     .object({
-      backend: z.enum(['duckdb']).default('duckdb'),
+      backend: z.enum(['duckdb', 'influxdb3']).default('duckdb'),
       duckdb: z
         .object({
           path: z.string().default('./data/sentinel.duckdb'),
@@ -130,8 +130,21 @@ export const SentinelConfigSchema = z.object({
           retentionDays: z.number().int().min(0).default(30),
         })
         .default({ path: './data/sentinel.duckdb', batchSize: 5_000, retentionDays: 30 }),
+      /** InfluxDB 3 (docs/storage-influxdb.md): several processes may read and write it, so `sentinel api` can run alone. */
+      influxdb3: z
+        .object({
+          url: z.string().default(''),
+          token: z.string().default(''),
+          database: z.string().min(1).default('sentinel'),
+          batchSize: z.number().int().min(1).default(5_000),
+          flushIntervalMs: z.number().int().min(0).default(100),
+        })
+        .prefault({}),
     })
-    .default({ backend: 'duckdb', duckdb: { path: './data/sentinel.duckdb', batchSize: 5_000, retentionDays: 30 } }),
+    .superRefine((s, ctx) => {
+      if (s.backend === 'influxdb3' && !/^https?:\/\//.test(s.influxdb3.url)) ctx.addIssue({ code: 'custom', path: ['influxdb3', 'url'], message: 'must be the http(s) URL of the InfluxDB 3 server when storage.backend is influxdb3' });
+    })
+    .prefault({}),
   alerting: z
     .object({
       webhooks: z.array(WebhookSubscriberSchema).default([]),

@@ -53,6 +53,12 @@ describe('config', () => {
     expect(problems(() => loadConfig({ env: { SENTINEL_KAFKA__BROKERS: 'a:1,nope' } }))[0]).toBe('kafka.brokers[1]: must be host:port (from env SENTINEL_KAFKA__BROKERS)');
   });
 
+  it('needs the server URL when the store is InfluxDB 3, and takes its token from the environment', () => {
+    expect(problems(() => loadConfig({ env: { SENTINEL_STORAGE__BACKEND: 'influxdb3' } }))[0]).toMatch(/^storage\.influxdb3\.url: must be the http\(s\) URL/);
+    const c = loadConfig({ env: { SENTINEL_STORAGE__BACKEND: 'influxdb3', SENTINEL_STORAGE__INFLUXDB3__URL: 'http://127.0.0.1:8181', SENTINEL_STORAGE__INFLUXDB3__TOKEN: 'apiv3_secret' } });
+    expect(c.storage.influxdb3).toMatchObject({ url: 'http://127.0.0.1:8181', token: 'apiv3_secret', database: 'sentinel' });
+  });
+
   it('rejects short API keys, bad scopes and duplicate keys', () => {
     const path = file('auth:\n  keys:\n    - { id: a, key: short, scopes: [read] }\n    - { id: b, key: aaaaaaaaaaaaaaaaaaaaaaaaaaaa, scopes: [root] }\n');
     const p = problems(() => loadConfig({ file: path, env: {} }));

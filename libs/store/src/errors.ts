@@ -8,3 +8,11 @@ export class StoreQueryError extends Error {
     this.name = 'StoreQueryError';
   }
 }
+
+/** The store could not answer now (unreachable, timed out, refusing): not the caller's mistake, a 503. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}

@@ -1,5 +1,5 @@
 export * from './store.js';
-export { StoreQueryError } from './errors.js';
+export { StoreQueryError, StoreUnavailableError } from './errors.js';
 export { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 export { DuckDbStore, type DuckDbStoreOptions } from './duckdb/duckdb-store.js';
 export * from './influx/index.js';

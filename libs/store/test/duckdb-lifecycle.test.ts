@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { sampleAnomaly, type TelemetryEvent } from '@sentinel/contracts';
 import { DuckDbStore, TELEMETRY_METRICS, type SeriesQuery } from '@sentinel/store';
 import { DAY, HOUR, T0, dataset, expectedSeries, sameBuckets } from './duckdb-fixtures.js';
@@ -169,25 +169,7 @@ describe('DuckDbStore schema migration', () => {
     await c.run(`CREATE TABLE telemetry (event_id VARCHAR PRIMARY KEY, ts_ms BIGINT NOT NULL, service_name VARCHAR NOT NULL, model VARCHAR NOT NULL,
       latency_ms DOUBLE NOT NULL, time_to_first_token_ms DOUBLE, prompt_tokens UINTEGER NOT NULL, completion_tokens UINTEGER NOT NULL,
       total_tokens UBIGINT NOT NULL, cost_usd DOUBLE NOT NULL, error BOOLEAN NOT NULL, finish_reason VARCHAR NOT NULL, trace_id VARCHAR)`);
-    const appender = await c.createAppender('telemetry');
-    for (const e of events) {
-      appender.appendVarchar(e.event_id);
-      appender.appendBigInt(BigInt(Date.parse(e.timestamp)));
-      appender.appendVarchar(e.service_name);
-      appender.appendVarchar(e.model);
-      appender.appendDouble(e.latency_ms);
-      if (e.time_to_first_token_ms == null) appender.appendNull();
-      else appender.appendDouble(e.time_to_first_token_ms);
-      appender.appendUInteger(e.prompt.tokens);
-      appender.appendUInteger(e.response.tokens);
-      appender.appendUBigInt(BigInt(e.prompt.tokens + e.response.tokens));
-      appender.appendDouble(e.cost_usd);
-      appender.appendBoolean(e.errors.length > 0);
-      appender.appendVarchar('stop');
-      appender.appendNull();
-      appender.endRow();
-    }
-    appender.closeSync();
+    await fillOldTelemetry(c, events);
     c.closeSync();
     instance.closeSync();
 
@@ -197,4 +179,65 @@ describe('DuckDbStore schema migration', () => {
     await expectConsistent(store, events, T0, T0 + 2 * DAY);
     expect(TELEMETRY_METRICS).toContain('latency_ms');
   });
+
+  it('opens a file of schema 2 (UUID primary key): key dropped, rows and rollups kept, replays still stored once', async () => {
+    const events = dataset(1500, 2 * DAY, 17);
+    const old = events.slice(0, 1000);
+    const instance = await DuckDBInstance.create(path);
+    const c = await instance.connect();
+    await c.run(`CREATE TABLE sentinel_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`);
+    await c.run(`INSERT INTO sentinel_meta VALUES ('schema_version', '2')`);
+    await c.run(`CREATE TABLE telemetry (event_id UUID PRIMARY KEY, ts_ms BIGINT NOT NULL, service_name VARCHAR NOT NULL, model VARCHAR NOT NULL,
+      latency_ms DOUBLE NOT NULL, time_to_first_token_ms DOUBLE, prompt_tokens UINTEGER NOT NULL, completion_tokens UINTEGER NOT NULL,
+      total_tokens UBIGINT NOT NULL, cost_usd DOUBLE NOT NULL, error BOOLEAN NOT NULL, finish_reason VARCHAR NOT NULL, trace_id VARCHAR)`);
+    // Out of time order, as a file written by redeliveries and late arrivals may be.
+    await fillOldTelemetry(c, [...old].reverse());
+    c.closeSync();
+    instance.closeSync();
+
+    let store = await open();
+    await store.appendTelemetry(events.slice(900, 1200));
+    await store.close();
+
+    const check = await DuckDBInstance.create(path);
+    const cc = await check.connect();
+    const meta = (await cc.runAndReadAll(`SELECT value FROM sentinel_meta WHERE key = 'schema_version'`)).getRowObjectsJS();
+    const keys = (await cc.runAndReadAll(`SELECT constraint_type FROM duckdb_constraints() WHERE table_name = 'telemetry' AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')`)).getRowObjectsJS();
+    const tables = (await cc.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'telemetry%' ORDER BY table_name`)).getRowObjectsJS();
+    cc.closeSync();
+    check.closeSync();
+    expect(meta).toEqual([{ value: '3' }]);
+    expect(keys).toEqual([]);
+    expect(tables.map((t) => t.table_name)).toEqual(['telemetry', 'telemetry_1h', 'telemetry_1m']);
+
+    store = await open();
+    await store.appendTelemetry([...events.slice(0, 50), ...events.slice(1100)]);
+    const rows = await store.queryTelemetry({ from: 0, to: T0 + 3 * DAY, limit: 10_000 });
+    expect(rows).toHaveLength(1500);
+    expect(new Set(rows.map((r) => r.event_id)).size).toBe(1500);
+    await expectConsistent(store, events, T0 - HOUR, T0 + 2 * DAY + HOUR);
+  });
 });
+
+/** Rows in the column order both older schemas share; the id is appended as text and cast by the table. */
+async function fillOldTelemetry(c: DuckDBConnection, events: readonly TelemetryEvent[]): Promise<void> {
+  const appender = await c.createAppender('telemetry');
+  for (const e of events) {
+    appender.appendVarchar(e.event_id);
+    appender.appendBigInt(BigInt(Date.parse(e.timestamp)));
+    appender.appendVarchar(e.service_name);
+    appender.appendVarchar(e.model);
+    appender.appendDouble(e.latency_ms);
+    if (e.time_to_first_token_ms == null) appender.appendNull();
+    else appender.appendDouble(e.time_to_first_token_ms);
+    appender.appendUInteger(e.prompt.tokens);
+    appender.appendUInteger(e.response.tokens);
+    appender.appendUBigInt(BigInt(e.prompt.tokens + e.response.tokens));
+    appender.appendDouble(e.cost_usd);
+    appender.appendBoolean(e.errors.length > 0);
+    appender.appendVarchar(e.response.finish_reason);
+    appender.appendNull();
+    appender.endRow();
+  }
+  appender.closeSync();
+}

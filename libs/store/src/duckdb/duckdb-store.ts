@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 import { GroupCommit, type GroupCommitOptions } from '../group-commit.js';
 import type { AnomalyPage, AnomalyQuery, SeriesBucket, SeriesListQuery, SeriesPage, SeriesQuery, Store, TelemetryPoint, TelemetryQuery } from '../store.js';
 import {
-  INSERT_TELEMETRY_SQL,
+  INSERT_FRESH_TELEMETRY_SQL,
   METRIC_SQL,
   ROLLUPS,
   ROLLUP_AGGREGATES,
@@ -21,9 +21,10 @@ import {
   appendTelemetryRow,
   appendRollupSql,
   compactRollupSql,
+  copyTelemetrySql,
   rebuildRollupSql,
-  recomputeRollupSql,
   rollupColumns,
+  stageFreshTelemetrySql,
   toTelemetryPoint,
   type Rollup,
 } from './schema.js';
@@ -43,9 +44,8 @@ export interface DuckDbStoreOptions extends GroupCommitOptions {
   retentionDays?: number;
   maintenanceIntervalMs?: number;
   /**
-   * WAL size at which DuckDB checkpoints (a DuckDB size such as '256MB'; DuckDB's default is 16MB). A
-   * checkpoint also writes the primary-key index, so with millions of rows larger values write faster;
-   * the cost is a longer WAL replay when the file is opened after a crash.
+   * WAL size at which DuckDB checkpoints (a DuckDB size such as '256MB'; DuckDB's default is 16MB). Larger
+   * values checkpoint less often; the cost is a longer WAL replay when the file is opened after a crash.
    */
   checkpointThreshold?: string;
   /** The clock retention reads; injected by tests. */
@@ -73,10 +73,11 @@ export interface MaintenanceResult {
 
 /**
  * The embedded Store: one DuckDB file. Writes go through one connection, batched by GroupCommit into an
- * appender-filled staging table and moved with INSERT ... ON CONFLICT DO NOTHING, so a redelivered record
- * is stored once, across batches and restarts. Each telemetry batch also appends to two rollups (1 min and
- * 1 h buckets per service and model) in the same transaction, from the rows actually inserted. Reads use
- * their own connection and so never wait behind a write.
+ * appender-filled staging table, so a redelivered record is stored once, across batches and restarts:
+ * anomalies and baselines move with INSERT ... ON CONFLICT on their primary key; telemetry, which has no
+ * key (see schema.ts), with an anti-join against the stored rows of the batch's time range. Each telemetry
+ * batch also appends to two rollups (1 min and 1 h buckets per service and model) in the same transaction,
+ * from the rows actually inserted. Reads use their own connection and so never wait behind a write.
  */
 export class DuckDbStore implements Store {
   private readonly telemetryWrites: GroupCommit<TelemetryEvent>;
@@ -319,18 +320,29 @@ export class DuckDbStore implements Store {
   }
 
   /**
-   * One telemetry batch: insert the new rows, then bring both rollups up to date in the same transaction.
-   * When every staged row was inserted (the usual case) the batch's aggregates are appended to the
-   * rollups as partial rows; when some were already stored, the touched buckets are recomputed from raw rows instead, so a
-   * redelivered event is never counted twice.
+   * One telemetry batch, in one transaction: pick the staged rows not stored yet (an anti-join on event id
+   * and timestamp, over the row groups of the batch's time range only) into telemetry_fresh, insert them,
+   * and append their aggregates to both rollups as partial rows. A redelivered event is found by the
+   * anti-join, so it is neither stored nor counted twice. The writer is the only connection that writes,
+   * and batches run one at a time, so no other insert can race between the anti-join and the insert.
    */
   private async moveTelemetry(rows: TelemetryEvent[]): Promise<void> {
-    const staged = unique(rows, (e) => e.event_id);
+    const staged = unique(rows, (e) => e.event_id.toLowerCase());
+    if (staged.length === 0) return;
+    let minTs = Infinity;
+    let maxTs = -Infinity;
+    for (const e of staged) {
+      const t = Date.parse(e.timestamp);
+      if (t < minTs) minTs = t;
+      if (t > maxTs) maxTs = t;
+    }
     await this.stage(staged, 'telemetry_staging', appendTelemetryRow);
     await this.transaction(async () => {
-      const inserted = (await this.writer.run(INSERT_TELEMETRY_SQL)).rowsChanged;
-      if (inserted === 0) return;
-      for (const r of ROLLUPS) for (const sql of inserted === staged.length ? [appendRollupSql(r)] : recomputeRollupSql(r)) await this.writer.run(sql);
+      await this.writer.run('DELETE FROM telemetry_fresh');
+      const fresh = (await this.writer.run(stageFreshTelemetrySql(minTs, maxTs))).rowsChanged;
+      if (fresh === 0) return;
+      await this.writer.run(INSERT_FRESH_TELEMETRY_SQL);
+      for (const r of ROLLUPS) await this.writer.run(appendRollupSql(r));
     });
   }
 
@@ -379,8 +391,10 @@ export class DuckDbStore implements Store {
 }
 
 /**
- * Brings a file to SCHEMA_VERSION. Version 1 (no `sentinel_meta`) kept event_id as VARCHAR and had no
- * rollups or baselines: its telemetry is copied into the new table and the rollups are built from it.
+ * Brings a file to SCHEMA_VERSION. Version 1 (no `sentinel_meta`) kept event_id as VARCHAR PRIMARY KEY and
+ * had no rollups or baselines; version 2 had event_id UUID PRIMARY KEY. DuckDB cannot drop a primary key
+ * in place, so an older telemetry table is renamed, copied (in time order) into a new one without the key,
+ * and dropped; then the rollups are rebuilt from raw rows.
  */
 async function migrate(c: DuckDBConnection): Promise<void> {
   await c.run(SCHEMA_SQL[0]!);
@@ -392,11 +406,11 @@ async function migrate(c: DuckDBConnection): Promise<void> {
   await c.run('BEGIN TRANSACTION');
   try {
     const idType = (await c.runAndReadAll(`SELECT data_type FROM information_schema.columns WHERE table_schema = 'main' AND table_name = 'telemetry' AND column_name = 'event_id'`)).getRowObjectsJS()[0]?.data_type;
-    if (idType === 'VARCHAR') await c.run('ALTER TABLE telemetry RENAME TO telemetry_v1');
+    if (idType !== undefined) await c.run('ALTER TABLE telemetry RENAME TO telemetry_old');
     for (const sql of SCHEMA_SQL) await c.run(sql);
-    if (idType === 'VARCHAR') {
-      await c.run(`${INSERT_TELEMETRY_SQL.replace('telemetry_staging', 'telemetry_v1')}`);
-      await c.run('DROP TABLE telemetry_v1');
+    if (idType !== undefined) {
+      await c.run(copyTelemetrySql('telemetry_old'));
+      await c.run('DROP TABLE telemetry_old');
     }
     for (const r of ROLLUPS) for (const sql of rebuildRollupSql(r)) await c.run(sql);
     await c.run(`INSERT OR REPLACE INTO sentinel_meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);

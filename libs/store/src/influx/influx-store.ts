@@ -1,4 +1,5 @@
 import type { AnomalyEvent, SeriesBaseline, TelemetryEvent } from '@sentinel/contracts';
+import { StoreUnavailableError } from '../errors.js';
 import { encodeCursor } from '../cursor.js';
 import { encodeSeriesCursor } from '../duckdb/series-cursor.js';
 import type { AnomalyPage, AnomalyQuery, SeriesBucket, SeriesListQuery, SeriesPage, SeriesQuery, Store, TelemetryPoint, TelemetryQuery } from '../store.js';
@@ -145,7 +146,8 @@ export class InfluxDbStore implements Store {
       for await (const row of this.transport.query(q.sql, q.params)) out.push(row);
     } catch (e) {
       if (isMissingSchema(e)) return [];
-      throw e;
+      // Sentinel writes every query itself, so a failing one means the server could not answer it now.
+      throw new StoreUnavailableError(`InfluxDB 3 did not answer the query: ${(e as Error).message}`, { cause: e });
     }
     return out;
   }
