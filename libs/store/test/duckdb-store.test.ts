@@ -98,6 +98,7 @@ describe('DuckDbStore anomalies', () => {
           timestamp: at(Math.floor(i / 2) * 1000),
           severity: (['low', 'medium', 'high', 'critical'] as const)[i % 4],
           service_name: i % 5 === 0 ? 'search' : 'checkout',
+          model: i % 4 === 1 ? 'gpt-4o-mini' : 'gpt-4o',
           metric: i % 3 === 0 ? 'cost_usd' : 'latency_ms',
           anomaly_type: i % 3 === 0 ? 'cost_anomaly' : 'latency_spike',
           detection_method: i % 2 === 0 ? 'mad' : 'cusum',
@@ -124,6 +125,7 @@ describe('DuckDbStore anomalies', () => {
       expect(ids((await store.queryAnomalies({ ...q, limit: 100 })).items)).toEqual(ids(anomalies.filter(pick)));
     await expectFilter({ service: 'search' }, (a) => a.service_name === 'search');
     await expectFilter({ metric: 'cost_usd' }, (a) => a.metric === 'cost_usd');
+    await expectFilter({ model: 'gpt-4o-mini' }, (a) => a.model === 'gpt-4o-mini');
     await expectFilter({ type: 'latency_spike' }, (a) => a.anomaly_type === 'latency_spike');
     await expectFilter({ minSeverity: 'high' }, (a) => a.severity === 'high' || a.severity === 'critical');
     await expectFilter({ method: 'z_score' }, (a) => a.detectors.some((d) => d.method === 'z_score' && d.anomalous));
@@ -148,6 +150,20 @@ describe('DuckDbStore anomalies', () => {
     const order = seen.map((a) => [Date.parse(a.timestamp), a.alert_id] as const);
     const sorted = [...order].sort((x, y) => y[0] - x[0] || (y[1] < x[1] ? -1 : 1));
     expect(order).toEqual(sorted);
+  });
+
+  it('keeps paging stable while new anomalies arrive: no page repeats or skips one', async () => {
+    const first = await store.queryAnomalies({ limit: 10 });
+    await store.appendAnomalies(Array.from({ length: 6 }, (_, i) => sampleAnomaly({ timestamp: at(60_000 + i) })));
+    const seen = [...first.items];
+    let cursor = first.nextCursor ?? undefined;
+    while (cursor) {
+      const page = await store.queryAnomalies({ limit: 10, cursor });
+      seen.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    }
+    expect(seen.map((a) => a.alert_id).sort()).toEqual(anomalies.map((a) => a.alert_id).sort());
+    expect((await store.queryAnomalies({ limit: 10 })).items.slice(0, 6).every((a) => Date.parse(a.timestamp) >= T0 + 60_000)).toBe(true);
   });
 
   it('stores a replayed anomaly once', async () => {
