@@ -16,7 +16,7 @@
 import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import type { TelemetryEvent } from '@sentinel/contracts';
+import { seededRandom, type TelemetryEvent } from '@sentinel/contracts';
 import { BaselineShard, DetectionConfigSchema, RollingWindow, SeriesState, resolveSeriesParams } from '@sentinel/detection';
 
 const WINDOW = 1000;
@@ -32,20 +32,8 @@ const TARGET_SERIES_UPDATES_PER_SECOND = 1_000_000;
 v8.setFlagsFromString('--expose-gc');
 const collect = vm.runInNewContext('gc') as () => void;
 
-/** Deterministic PRNG (mulberry32) so runs are comparable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function makeEvents(count: number, services: number, seed: number): TelemetryEvent[] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
   const pairs = services * MODELS;
   const medianLatency = Array.from({ length: pairs }, () => 200 + 1500 * r());
@@ -129,7 +117,7 @@ function runShard(services: number): ShardRun {
 function isolatedSeriesUpdateNs(): number {
   const config = DetectionConfigSchema.parse({ window: WINDOW });
   const state = new SeriesState(resolveSeriesParams(config, 'latency_ms'), new RollingWindow(WINDOW));
-  const r = rng(3);
+  const r = seededRandom(3);
   const values = new Float64Array(1 << 16);
   for (let i = 0; i < values.length; i++) values[i] = 500 * Math.exp(0.4 * Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r()));
   for (let i = 0; i < 5 * WINDOW; i++) state.update(values[i & 0xffff]!, '');

@@ -5,3 +5,4 @@ export * from './baseline.js';
 export * from './topics.js';
 export * from './codec.js';
 export * from './fixtures.js';
+export * from './random.js';

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { AnomalyEventSchema, sampleTelemetry, validateTelemetryEvent, type AnomalyEvent, type TelemetryEvent, type TelemetryEventInput } from '@sentinel/contracts';
+import { AnomalyEventSchema, sampleTelemetry, validateTelemetryEvent, type AnomalyEvent, type TelemetryEvent, type TelemetryEventInput, seededRandom } from '@sentinel/contracts';
 import { BaselineShard, DEFAULT_DETECTION_CONFIG, DetectionConfigSchema, SnapshotFormatError, alertId, parseSeriesKey, seriesKey, type DetectionConfigInput } from '@sentinel/detection';
-import { rng } from './random.js';
 
 let ids = 0;
 function event(overrides: Partial<TelemetryEventInput> = {}): TelemetryEvent {
@@ -15,7 +14,7 @@ function event(overrides: Partial<TelemetryEventInput> = {}): TelemetryEvent {
 
 /** Realistic traffic for one or two (service, model) pairs, with occasional injected spikes and errors. */
 function traffic(count: number, seed: number): TelemetryEvent[] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const g = () => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
   const out: TelemetryEvent[] = [];
   for (let i = 0; i < count; i++) {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sampleTelemetry, validateTelemetryEvent, type TelemetryEvent } from '@sentinel/contracts';
+import { sampleTelemetry, validateTelemetryEvent, type TelemetryEvent, seededRandom } from '@sentinel/contracts';
 import { BaselineShard, DEFAULT_DETECTION_CONFIG } from '@sentinel/detection';
-import { rng } from './random.js';
 
 
 interface Injection {
@@ -15,7 +14,7 @@ interface Injection {
  * scale, token counts with σ = 0.4, cost from the tokens, 1% errors, 3% of answers cut at `length`.
  */
 function trafficSource(seed: number): (inject?: Injection) => TelemetryEvent {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const g = () => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
   let i = 0;
   return (inject = {}) => {

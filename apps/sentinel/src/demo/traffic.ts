@@ -1,5 +1,5 @@
+import { SeededRandom } from '@sentinel/contracts';
 import type { AnomalyEvent, AnomalyType, TelemetryEventInput } from '@sentinel/contracts';
-import { Random } from './random.js';
 
 interface SeriesProfile {
   service: string;
@@ -37,7 +37,7 @@ interface InjectionPlan extends Omit<Injection, 'from' | 'to'> {
   /** Where in the run it starts, as a fraction of the span, and how long it lasts. */
   at: number;
   minutes: number;
-  apply(e: MutableCall, r: Random): void;
+  apply(e: MutableCall, r: SeededRandom): void;
 }
 
 interface MutableCall {
@@ -72,11 +72,11 @@ export interface TrafficOptions {
  * placed after the warm-up. Yields events in time order.
  */
 export function generateTraffic(options: TrafficOptions): { events: TelemetryEventInput[]; injections: Injection[] } {
-  const r = new Random(options.seed);
+  const r = new SeededRandom(options.seed);
   const start = options.endMs - options.spanMs;
   const injections: Injection[] = PLANS.map((p) => ({ kind: p.kind, service: p.service, model: p.model, description: p.description, sideEffects: p.sideEffects, from: start + p.at * options.spanMs, to: start + p.at * options.spanMs + p.minutes * 60_000 }));
   const totalWeight = PROFILES.reduce((s, p) => s + p.weight, 0);
-  const times = callTimes(options, new Random(options.seed + 1));
+  const times = callTimes(options, new SeededRandom(options.seed + 1));
   const events: TelemetryEventInput[] = [];
   for (const t of times) {
     let pick = r.next() * totalWeight;
@@ -118,7 +118,7 @@ export function generateTraffic(options: TrafficOptions): { events: TelemetryEve
  * Exactly `events` call times in [end - span, end), in order, denser at the daily peak: gaps shrink with
  * the diurnal load, then the whole sequence is scaled to the span so the count is the one asked for.
  */
-function callTimes(options: TrafficOptions, r: Random): number[] {
+function callTimes(options: TrafficOptions, r: SeededRandom): number[] {
   const start = options.endMs - options.spanMs;
   const meanGap = options.spanMs / options.events;
   const raw: number[] = [];

@@ -1,5 +1,5 @@
-/** mulberry32: a small seeded PRNG, so a demo run can be repeated exactly. */
-export class Random {
+/** mulberry32: a small seeded PRNG, so demo traffic, test streams and benchmarks repeat exactly. */
+export class SeededRandom {
   private state: number;
 
   constructor(seed: number) {
@@ -30,4 +30,10 @@ export class Random {
     const h = hex.join('');
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
+}
+
+/** A seeded uniform [0, 1) source, for code that wants a plain function. */
+export function seededRandom(seed: number): () => number {
+  const r = new SeededRandom(seed);
+  return () => r.next();
 }
