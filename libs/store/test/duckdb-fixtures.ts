@@ -2,24 +2,13 @@
  * Known telemetry for the DuckDB query tests, and the answers computed here in plain TypeScript,
  * independently of the store's SQL.
  */
-import type { TelemetryEvent } from '@sentinel/contracts';
+import { seededRandom, type TelemetryEvent } from '@sentinel/contracts';
 import type { SeriesBucket, SeriesQuery, TelemetryMetric } from '@sentinel/store';
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 /** Start of the data set: on purpose not aligned to an hour. */
 export const T0 = Date.parse('2026-03-01T00:00:00Z') + 17 * 60_000 + 3_001;
-
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let ids = 0;
 export function makeEvent(ts: number, r: () => number, over: Partial<TelemetryEvent> = {}): TelemetryEvent {
@@ -47,7 +36,7 @@ export function makeEvent(ts: number, r: () => number, over: Partial<TelemetryEv
 
 /** `count` events spread at random over [T0, T0 + spanMs), four series. */
 export function dataset(count: number, spanMs: number, seed = 1): TelemetryEvent[] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   return Array.from({ length: count }, () => makeEvent(T0 + Math.floor(r() * spanMs), r));
 }
 

@@ -7,9 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TelemetryEvent } from '@sentinel/contracts';
+import { seededRandom, type TelemetryEvent } from '@sentinel/contracts';
 import { AGGREGATES, DuckDbStore, TELEMETRY_METRICS, type Aggregate, type SeriesQuery, type TelemetryMetric } from '@sentinel/store';
-import { DAY, HOUR, T0, dataset, expectedSeries, makeEvent, rng, sameBuckets } from './duckdb-fixtures.js';
+import { DAY, HOUR, T0, dataset, expectedSeries, makeEvent, sameBuckets } from './duckdb-fixtures.js';
 
 const SPAN = 9 * DAY;
 const INTEGER_METRICS: readonly TelemetryMetric[] = ['prompt_tokens', 'completion_tokens', 'total_tokens', 'error'];
@@ -30,7 +30,7 @@ let events: TelemetryEvent[];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sentinel-duckdb-queries-'));
-  const r = rng(7);
+  const r = seededRandom(7);
   events = dataset(12_000, SPAN, 3);
   // Rows exactly on range edges and buckets with no time to first token at all.
   events.push(makeEvent(T0 + DAY, r, { service_name: 'checkout', model: 'gpt-4o' }), makeEvent(T0 + 2 * DAY, r, { service_name: 'checkout', model: 'gpt-4o' }));

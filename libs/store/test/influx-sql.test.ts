@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { StoreQueryError, type AnomalyQuery, type SeriesQuery } from '@sentinel/store';
 import { encodeCursor } from '../src/cursor.js';
-import { encodeSeriesCursor } from '../src/duckdb/series-cursor.js';
+import { encodeSeriesCursor } from '../src/series-cursor.js';
 import { aggregateSql, anomaliesSql, anomalyByIdSql, seriesByKeySql, seriesListSql, seriesSql, sqlString, telemetrySql, type SqlQuery } from '../src/influx/sql.js';
 import { isMissingSchema } from '../src/influx/transport.js';
 

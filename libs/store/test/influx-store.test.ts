@@ -3,7 +3,7 @@ import { HttpError } from '@influxdata/influxdb3-client';
 import { TelemetryEventSchema, sampleAnomaly, sampleTelemetry, type SeriesBaseline, type TelemetryEvent } from '@sentinel/contracts';
 import { CircuitOpenError, InfluxDbStore, LineProtocolError, StoreQueryError, type InfluxDbStoreOptions, type InfluxTransport, type Runtime } from '@sentinel/store';
 import { decodeCursor } from '../src/cursor.js';
-import { decodeSeriesCursor } from '../src/duckdb/series-cursor.js';
+import { decodeSeriesCursor } from '../src/series-cursor.js';
 import { pointTimeNs } from '../src/influx/schema.js';
 
 /**

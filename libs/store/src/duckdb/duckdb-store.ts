@@ -28,7 +28,7 @@ import {
   toTelemetryPoint,
   type Rollup,
 } from './schema.js';
-import { decodeSeriesCursor, encodeSeriesCursor } from './series-cursor.js';
+import { decodeSeriesCursor, encodeSeriesCursor } from '../series-cursor.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;

@@ -1,7 +1,7 @@
 import type { AnomalyEvent, SeriesBaseline, TelemetryEvent } from '@sentinel/contracts';
 import { StoreUnavailableError } from '../errors.js';
 import { encodeCursor } from '../cursor.js';
-import { encodeSeriesCursor } from '../duckdb/series-cursor.js';
+import { encodeSeriesCursor } from '../series-cursor.js';
 import type { AnomalyPage, AnomalyQuery, SeriesBucket, SeriesListQuery, SeriesPage, SeriesQuery, Store, TelemetryPoint, TelemetryQuery } from '../store.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from '@sentinel/resilience';
 import { LineBatcher, type LineBatcherOptions } from './line-batcher.js';

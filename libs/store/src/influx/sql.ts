@@ -1,6 +1,6 @@
 import { DETECTION_METHODS, SEVERITIES, severityRank, type Severity } from '@sentinel/contracts';
 import { decodeCursor } from '../cursor.js';
-import { decodeSeriesCursor } from '../duckdb/series-cursor.js';
+import { decodeSeriesCursor } from '../series-cursor.js';
 import { StoreQueryError } from '../errors.js';
 import { AGGREGATES, TELEMETRY_METRICS, type Aggregate, type AnomalyQuery, type SeriesListQuery, type SeriesQuery, type TelemetryMetric, type TelemetryQuery } from '../store.js';
 import { ANOMALY_TABLE, BASELINE_TABLE, TELEMETRY_TABLE, toStoredTag, toStoredText } from './schema.js';

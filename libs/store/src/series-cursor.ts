@@ -1,4 +1,4 @@
-import { StoreQueryError } from '../errors.js';
+import { StoreQueryError } from './errors.js';
 
 /** Position after the last series of a page, in series_key order. */
 export function encodeSeriesCursor(seriesKey: string): string {
