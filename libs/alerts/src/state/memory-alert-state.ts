@@ -50,6 +50,8 @@ export class MemoryAlertState implements AlertState {
   readonly audit: MemoryAuditLog;
   private saveTimer: NodeJS.Timeout | null = null;
   private saving: Promise<void> = Promise.resolve();
+  /** Why the last save failed; the next change tries again, and until one succeeds check() reports it. */
+  private saveError: Error | null = null;
 
   constructor(private readonly options: MemoryAlertStateOptions = {}, saved?: Saved) {
     const changed = () => this.scheduleSave();
@@ -74,6 +76,7 @@ export class MemoryAlertState implements AlertState {
 
   async check(): Promise<void> {
     await this.saving;
+    if (this.saveError) throw new Error(`cannot save the alert state to ${this.options.path}: ${this.saveError.message}`);
   }
 
   async close(): Promise<void> {
@@ -105,9 +108,14 @@ export class MemoryAlertState implements AlertState {
     };
     const body = JSON.stringify(saved);
     this.saving = this.saving.then(async () => {
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(`${path}.tmp`, body);
-      await rename(`${path}.tmp`, path);
+      try {
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(`${path}.tmp`, body);
+        await rename(`${path}.tmp`, path);
+        this.saveError = null;
+      } catch (e) {
+        this.saveError = e as Error;
+      }
     });
   }
 }
