@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleTelemetry, type AnomalyEvent } from '@sentinel/contracts';
 import { startReceiver } from '../../../libs/alerts/test/receiver.js';
 import { KEYS, bearer, startTestSentinel, type TestSentinel } from './harness.js';
+import { until } from '../../../testing/until.js';
 
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let s: TestSentinel;
@@ -18,16 +19,6 @@ afterAll(async () => {
 
 const admin = bearer(KEYS.admin);
 const api = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object, headers = admin) => s.http.inject({ method, url, headers, ...(payload && { payload }) });
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** One prompt-injection event per service: each raises its own `prompt_injection` anomaly at once. */
 async function attack(services: string[]): Promise<void> {

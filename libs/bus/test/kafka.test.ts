@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { portOpen } from '../../../testing/port.js';
 import { KafkaBus, partitionFor, type ConsumedRecord, type Consumer, type RecordBatch, type Topic } from '../src/index.js';
+import { until } from '../../../testing/until.js';
 
 // Needs the broker of `bash scripts/dev-up.sh kafka`. The last test stops and restarts that broker (the
 // kafka project runs its files one at a time); KAFKA_RESTART_DRILL=0 skips it.
@@ -27,13 +28,8 @@ function keyOnNewPartition(taken: number[]): string {
   for (let n = 0; ; n++) if (!taken.includes(partitionFor(`key-${n}`, PARTITIONS))) return `key-${n}`;
 }
 
-async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
+/** A broker's outcomes take seconds, not milliseconds. */
+const eventually = (cond: () => boolean | Promise<boolean>, what: string, ms = 30_000) => until(cond, what, ms, 50);
 
 interface Member {
   consumer: Consumer;
@@ -116,7 +112,7 @@ describe('KafkaBus', () => {
         range(round * 100, 100).map((n) => ({ key: keys[n % 10]!, value: Buffer.from(String(n)), headers: { n: String(n), note: 'é ✓' } })),
       );
     }
-    await until(() => a.length >= 400 && b.length >= 400, '400 records in both groups');
+    await eventually(() => a.length >= 400 && b.length >= 400, '400 records in both groups');
     await sleep(500);
     for (const records of [a, b]) {
       expect(records).toHaveLength(400);
@@ -143,7 +139,7 @@ describe('KafkaBus', () => {
       await topic.publish(range(0, 50).map((i) => ({ key: `key-${i % 5}`, value: Buffer.from(`${i} ${text}`) })));
       const got: ConsumedRecord[] = [];
       await topic.consume({ group: name('gzip-g'), handler: async (b) => void got.push(...b.records) });
-      await until(() => got.length >= 50, 'the 50 compressed records');
+      await eventually(() => got.length >= 50, 'the 50 compressed records');
       expect(got.map((r) => Number(r.value.toString().split(' ')[0])).sort((x, y) => x - y)).toEqual(range(0, 50));
       expect(got.every((r) => r.value.toString().endsWith(text))).toBe(true);
     } finally {
@@ -167,13 +163,13 @@ describe('KafkaBus', () => {
       },
     });
     await topic.publish(range(0, 20).map((i) => ({ key: 'k', value: Buffer.from(String(i)) })));
-    await until(() => attempts.length >= 3, 'three failed attempts');
+    await eventually(() => attempts.length >= 3, 'three failed attempts');
     expect(attempts.every((o) => o === '0')).toBe(true);
     expect(await committed(group, topic.name, p)).toBe('-1');
     healthy = true;
-    await until(() => got.length >= 20, 'the batch after the store recovered');
+    await eventually(() => got.length >= 20, 'the batch after the store recovered');
     expect(got).toEqual(range(0, 20));
-    await until(async () => (await committed(group, topic.name, p)) === '20', 'the commit of offset 20');
+    await eventually(async () => (await committed(group, topic.name, p)) === '20', 'the commit of offset 20');
     await c.stop();
   }, 60_000);
 
@@ -197,12 +193,12 @@ describe('KafkaBus', () => {
       onRevoke: async (ps) => void revoked.push(ps),
     });
     await send(0, 10);
-    await until(() => first.length === 10, 'the first batch');
+    await eventually(() => first.length === 10, 'the first batch');
     await send(10, 10);
-    await until(() => first.length === 20, 'the second batch');
+    await eventually(() => first.length === 20, 'the second batch');
     failing = true;
     await send(20, 10);
-    await until(() => failedAt.length >= 1, 'a failure on the third batch');
+    await eventually(() => failedAt.length >= 1, 'a failure on the third batch');
     await c1.stop();
     expect(first).toEqual(range(0, 20));
     expect(failedAt.every((o) => o === '20')).toBe(true);
@@ -211,7 +207,7 @@ describe('KafkaBus', () => {
     await send(30, 5);
     const second: number[] = [];
     const c2 = await topic.consume({ group, handler: async (b) => void second.push(...values(b.records)) });
-    await until(() => second.length >= 15, 'the unfinished batch and the new records');
+    await eventually(() => second.length >= 15, 'the unfinished batch and the new records');
     await sleep(500);
     expect(second).toEqual(range(20, 15));
     await c2.stop();
@@ -227,7 +223,7 @@ describe('KafkaBus', () => {
     await topic.publish(range(0, 10).flatMap((i) => [keyA, keyB].map((key) => ({ key, value: Buffer.from(String(i)) }))));
     const all: ConsumedRecord[] = [];
     const c1 = await topic.consume({ group, handler: async (b) => void all.push(...b.records) });
-    await until(() => all.length === 20, 'the first pass');
+    await eventually(() => all.length === 20, 'the first pass');
     await c1.stop();
     expect(await committed(group, topic.name, pA)).toBe('10');
 
@@ -246,7 +242,7 @@ describe('KafkaBus', () => {
         ]);
       },
     });
-    await until(() => replay.length >= 16, 'the replay from offset 0');
+    await eventually(() => replay.length >= 16, 'the replay from offset 0');
     await sleep(500);
     expect(assigned).toEqual([range(0, PARTITIONS)]);
     expect(replay.filter((r) => r.partition === pA).map((r) => r.offset)).toEqual(range(0, 10).map(String));
@@ -255,7 +251,7 @@ describe('KafkaBus', () => {
 
     const tail: ConsumedRecord[] = [];
     const c3 = await topic.consume({ group, handler: async (b) => void tail.push(...b.records), onAssign: async () => new Map([[pA, '7']]) });
-    await until(() => tail.length >= 3, 'the replay from offset 7');
+    await eventually(() => tail.length >= 3, 'the replay from offset 7');
     await sleep(500);
     expect(tail.map((r) => `${r.partition}:${r.offset}`)).toEqual(['7', '8', '9'].map((o) => `${pA}:${o}`));
     await c3.stop();
@@ -266,24 +262,24 @@ describe('KafkaBus', () => {
     const group = name('split-g');
     const send = (from: number) => topic.publish(range(from, 200).map((i) => ({ key: `key-${i % 20}`, value: Buffer.from(String(i)) })));
     const m1 = await member(topic, group);
-    await until(() => m1.held.size === PARTITIONS, 'the first member to hold every partition');
+    await eventually(() => m1.held.size === PARTITIONS, 'the first member to hold every partition');
     const m2 = await member(topic, group);
-    await until(() => m1.held.size === PARTITIONS / 2 && m2.held.size === PARTITIONS / 2, 'the members to split the partitions');
+    await eventually(() => m1.held.size === PARTITIONS / 2 && m2.held.size === PARTITIONS / 2, 'the members to split the partitions');
     const ofM2 = [...m2.held].sort();
     expect(m1.revoked).toEqual([ofM2]);
     expect([...m1.held, ...m2.held].sort()).toEqual(range(0, PARTITIONS));
 
     await send(0);
-    await until(() => m1.records.length + m2.records.length >= 200, 'the first 200 records');
+    await eventually(() => m1.records.length + m2.records.length >= 200, 'the first 200 records');
     for (const m of [m1, m2]) expect(m.records.every((r) => m.held.has(r.partition))).toBe(true);
 
     await m2.consumer.stop();
     expect(m2.revoked.at(-1)).toEqual(ofM2);
-    await until(() => m1.held.size === PARTITIONS, 'the first member to take the partitions over');
+    await eventually(() => m1.held.size === PARTITIONS, 'the first member to take the partitions over');
     expect(m1.assigned.at(-1)).toEqual(ofM2);
 
     await send(200);
-    await until(() => m1.records.length + m2.records.length >= 400, 'all 400 records');
+    await eventually(() => m1.records.length + m2.records.length >= 400, 'all 400 records');
     await sleep(500);
     const seen = values([...m1.records, ...m2.records]).sort((x, y) => x - y);
     expect(seen).toEqual(range(0, 400));
@@ -303,7 +299,7 @@ describe('KafkaBus', () => {
         return topic.publish(range(from, count).map((i) => ({ key: `key-${i % 8}`, value: Buffer.from(String(i)) })));
       };
       await publish(100);
-      await until(() => seen.size === 100, 'the records before the restart');
+      await eventually(() => seen.size === 100, 'the records before the restart');
 
       await run('bash', ['scripts/dev-down.sh', 'kafka'], { cwd: ROOT });
       await expect(bus.check()).rejects.toThrow(/is not reachable/);
@@ -312,7 +308,7 @@ describe('KafkaBus', () => {
       await run('bash', ['scripts/dev-up.sh', 'kafka'], { cwd: ROOT });
       await Promise.all(pending);
       await publish(100);
-      await until(() => seen.size === next, `all ${next} records after the restart`, 120_000);
+      await eventually(() => seen.size === next, `all ${next} records after the restart`, 120_000);
       // The idempotent producer wrote each record once, even where a send was retried across the restart.
       const written = (await admin.fetchTopicOffsets(topic.name)).reduce((sum, p) => sum + Number(p.high), 0);
       expect(written).toBe(next);

@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBus, partitionFor, type RecordBatch } from '../src/index.js';
+import { until } from '../../../testing/until.js';
 
 const rec = (key: string, n: number) => ({ key, value: Buffer.from(String(n)) });
 
-async function until(cond: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const delivered = (cond: () => boolean) => until(cond, 'the records to be delivered', 2000, 5);
 
 describe('MemoryBus', () => {
   it('keeps per-key order within a partition and delivers every record once per group', async () => {
@@ -26,7 +21,7 @@ describe('MemoryBus', () => {
     await t.consume({ group: 'b', handler: async (b) => void other.push(...b.records.map((r) => Number(r.value))) });
     const keys = ['x', 'y', 'z', 'w', 'v'];
     await t.publish(Array.from({ length: 1000 }, (_, i) => rec(keys[i % 5]!, i)));
-    await until(() => other.length === 1000 && [...seen.values()].reduce((s, v) => s + v.length, 0) === 1000);
+    await delivered(() => other.length === 1000 && [...seen.values()].reduce((s, v) => s + v.length, 0) === 1000);
     for (const [k, values] of seen) {
       expect(values).toEqual([...values].sort((a, b) => a - b));
       expect(values.every((v) => keys[v % 5] === k)).toBe(true);
@@ -48,7 +43,7 @@ describe('MemoryBus', () => {
       },
     });
     await t.publish([rec('k', 1), rec('k', 2)]);
-    await until(() => got.length === 2);
+    await delivered(() => got.length === 2);
     expect(got).toEqual([1, 2]);
     await bus.close();
   });
@@ -59,14 +54,14 @@ describe('MemoryBus', () => {
     const first: RecordBatch[] = [];
     const c1 = await t.consume({ group: 'g', handler: async (b) => void first.push(b) });
     await t.publish([rec('k', 1), rec('k', 2), rec('k', 3)]);
-    await until(() => first.flatMap((b) => b.records).length === 3);
+    await delivered(() => first.flatMap((b) => b.records).length === 3);
     expect(first.at(-1)!.nextOffset).toBe('3');
     await c1.stop();
     await t.publish([rec('k', 4)]);
     const second: number[] = [];
     const revoked: number[][] = [];
     const c2 = await t.consume({ group: 'g', handler: async (b) => void second.push(...b.records.map((r) => Number(r.value))), onRevoke: async (p) => void revoked.push(p) });
-    await until(() => second.length === 1);
+    await delivered(() => second.length === 1);
     expect(second).toEqual([4]);
     await c2.stop();
     expect(revoked).toEqual([[0]]);
@@ -79,13 +74,13 @@ describe('MemoryBus', () => {
     await t.publish([rec('k', 1), rec('k', 2), rec('k', 3), rec('k', 4)]);
     const replay: number[] = [];
     const c = await t.consume({ group: 'g', handler: async (b) => void replay.push(...b.records.map((r) => Number(r.value))), onAssign: async () => new Map([[0, '2']]) });
-    await until(() => replay.length === 2);
+    await delivered(() => replay.length === 2);
     expect(replay).toEqual([3, 4]);
     await c.stop();
     await t.publish([rec('k', 5)]);
     const late: number[] = [];
     await t.consume({ group: 'g', handler: async (b) => void late.push(...b.records.map((r) => Number(r.value))), onAssign: async () => new Map([[0, '0']]) });
-    await until(() => late.length === 1);
+    await delivered(() => late.length === 1);
     expect(late).toEqual([5]);
     await bus.close();
   });

@@ -13,6 +13,7 @@ import { generateWebhookSecret } from '@sentinel/alerts';
 import { generateTraffic } from '../../src/demo/traffic.js';
 import { SentinelProcess } from '../process.js';
 import { servicesEnv } from './env.js';
+import { until } from '../../../../testing/until.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../../../', import.meta.url).pathname;
@@ -63,16 +64,6 @@ class FlakyReceiver {
 
 const rabbit = (action: 'stop' | 'start') => run('bash', [join(ROOT, 'scripts/rabbitmq-restart.sh'), action], { cwd: ROOT });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(probe: () => Promise<T | false | undefined>, what: string, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
 
 let dir: string;
 const receiver = new FlakyReceiver();
@@ -181,7 +172,7 @@ describe('alerting through RabbitMQ and webhook outages (services over Kafka)', 
     await rabbit('stop');
     const outageStart = Date.now();
     await ingest(traffic.events.slice(third, 2 * third));
-    await until(async () => receiver.hits.some((h) => h.status === 500), 'a webhook answered 500', 60_000);
+    await until(async () => receiver.hits.some((h) => h.status === 500), 'a webhook answered 500', 60_000, 250);
     await receiver.down();
     await ingest(traffic.events.slice(2 * third));
     await sleep(Math.max(0, 10_000 - (Date.now() - outageStart)));
@@ -197,10 +188,12 @@ describe('alerting through RabbitMQ and webhook outages (services over Kafka)', 
         const now = await storedAnomalies();
         const stable = now.length > 0 && now.length === expected.length;
         expected = now;
-        return stable && (await deliveries()).every((d) => d.status === 'delivered') && (await deliveries()).length === 2 * now.length;
+        const log = await deliveries();
+        return stable && log.length === 2 * now.length && log.every((d) => d.status === 'delivered');
       },
       'every delivery to complete',
       120_000,
+      250,
     );
 
     // Webhooks: each alert answered 200 exactly once, signed; failures were retried under the same webhook-id.
