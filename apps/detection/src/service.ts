@@ -67,8 +67,9 @@ export class DetectionService {
     await this.baselines.publishChanged(this.heldShards(), true);
   }
 
-  private heldShards(): Iterable<BaselineShard> {
-    return [...this.shards.values()].map((s) => s.shard);
+  /** Lazy: the baseline publisher asks after every batch but reads the shards only when its interval is up. */
+  private *heldShards(): Iterable<BaselineShard> {
+    for (const held of this.shards.values()) yield held.shard;
   }
 
   private async assign(partitions: number[]): Promise<Map<number, string>> {

@@ -24,3 +24,14 @@ export function decodeCursor(s: string): AnomalyCursor {
   }
   return { tsMs: parsed[0] as number, alertId: parsed[1] };
 }
+
+/**
+ * A page from a query that asked for `limit + 1` rows: the extra row only says that more follow, and
+ * the cursor points after the last row kept.
+ */
+export function keysetPage<R, T>(rows: readonly R[], limit: number, item: (row: R) => T, cursorAfter: (row: R) => string): { items: T[]; nextCursor: string | null } {
+  const more = rows.length > limit;
+  const page = more ? rows.slice(0, limit) : rows;
+  const last = page[page.length - 1];
+  return { items: page.map(item), nextCursor: more && last !== undefined ? cursorAfter(last) : null };
+}

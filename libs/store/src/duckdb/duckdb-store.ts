@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { severityRank, type AnomalyEvent, type SeriesBaseline, type TelemetryEvent } from '@sentinel/contracts';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, keysetPage } from '../cursor.js';
 import { GroupCommit, type GroupCommitOptions } from '../group-commit.js';
 import type { AnomalyPage, AnomalyQuery, SeriesBucket, SeriesListQuery, SeriesPage, SeriesQuery, Store, TelemetryPoint, TelemetryQuery } from '../store.js';
 import {
@@ -230,13 +230,12 @@ export class DuckDbStore implements Store {
       where.add('(ts_ms < $? OR (ts_ms = $? AND alert_id < $?))', c.tsMs, c.tsMs, c.alertId);
     }
     const rows = await this.read(`SELECT ts_ms, alert_id, body FROM anomalies ${where.sql()} ORDER BY ts_ms DESC, alert_id DESC LIMIT ${(q.limit | 0) + 1}`, where.values);
-    const more = rows.length > q.limit;
-    const page = more ? rows.slice(0, q.limit) : rows;
-    const last = page[page.length - 1];
-    return {
-      items: page.map((r) => JSON.parse(r.body as string) as AnomalyEvent),
-      nextCursor: more && last ? encodeCursor({ tsMs: Number(last.ts_ms), alertId: last.alert_id as string }) : null,
-    };
+    return keysetPage(
+      rows,
+      q.limit,
+      (r) => JSON.parse(r.body as string) as AnomalyEvent,
+      (last) => encodeCursor({ tsMs: Number(last.ts_ms), alertId: last.alert_id as string }),
+    );
   }
 
   async getAnomaly(alertId: string): Promise<AnomalyEvent | null> {
@@ -248,13 +247,12 @@ export class DuckDbStore implements Store {
     const where = new Where().add('service_name = $?', q.service).add('model = $?', q.model).add('metric = $?', q.metric);
     if (q.cursor !== undefined) where.add('series_key > $?', decodeSeriesCursor(q.cursor));
     const rows = await this.read(`SELECT series_key, body FROM series_baselines ${where.sql()} ORDER BY series_key LIMIT ${(q.limit | 0) + 1}`, where.values);
-    const more = rows.length > q.limit;
-    const page = more ? rows.slice(0, q.limit) : rows;
-    const last = page[page.length - 1];
-    return {
-      items: page.map((r) => JSON.parse(r.body as string) as SeriesBaseline),
-      nextCursor: more && last ? encodeSeriesCursor(last.series_key as string) : null,
-    };
+    return keysetPage(
+      rows,
+      q.limit,
+      (r) => JSON.parse(r.body as string) as SeriesBaseline,
+      (last) => encodeSeriesCursor(last.series_key as string),
+    );
   }
 
   async getSeries(seriesKey: string): Promise<SeriesBaseline | null> {

@@ -1,6 +1,6 @@
 import type { AnomalyEvent, SeriesBaseline, TelemetryEvent } from '@sentinel/contracts';
 import { StoreUnavailableError } from '../errors.js';
-import { encodeCursor } from '../cursor.js';
+import { encodeCursor, keysetPage } from '../cursor.js';
 import { encodeSeriesCursor } from '../series-cursor.js';
 import type { AnomalyPage, AnomalyQuery, SeriesBucket, SeriesListQuery, SeriesPage, SeriesQuery, Store, TelemetryPoint, TelemetryQuery } from '../store.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from '@sentinel/resilience';
@@ -80,13 +80,12 @@ export class InfluxDbStore implements Store {
 
   async queryAnomalies(q: AnomalyQuery): Promise<AnomalyPage> {
     const rows = await this.rows(anomaliesSql(q));
-    const more = rows.length > q.limit;
-    const page = more ? rows.slice(0, q.limit) : rows;
-    const last = page[page.length - 1];
-    return {
-      items: page.map((r) => JSON.parse(String(r.body)) as AnomalyEvent),
-      nextCursor: more && last ? encodeCursor({ tsMs: toNumber(last.ts_ms), alertId: String(last.alert_id) }) : null,
-    };
+    return keysetPage(
+      rows,
+      q.limit,
+      (r) => JSON.parse(String(r.body)) as AnomalyEvent,
+      (last) => encodeCursor({ tsMs: toNumber(last.ts_ms), alertId: String(last.alert_id) }),
+    );
   }
 
   async getAnomaly(alertId: string): Promise<AnomalyEvent | null> {
@@ -97,13 +96,12 @@ export class InfluxDbStore implements Store {
 
   async listSeries(q: SeriesListQuery): Promise<SeriesPage> {
     const rows = await this.rows(seriesListSql(q));
-    const more = rows.length > q.limit;
-    const page = more ? rows.slice(0, q.limit) : rows;
-    const last = page[page.length - 1];
-    return {
-      items: page.map((r) => JSON.parse(String(r.body)) as SeriesBaseline),
-      nextCursor: more && last ? encodeSeriesCursor(fromStored(String(last.series_key))) : null,
-    };
+    return keysetPage(
+      rows,
+      q.limit,
+      (r) => JSON.parse(String(r.body)) as SeriesBaseline,
+      (last) => encodeSeriesCursor(fromStored(String(last.series_key))),
+    );
   }
 
   async getSeries(seriesKey: string): Promise<SeriesBaseline | null> {
