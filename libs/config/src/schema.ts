@@ -184,6 +184,27 @@ export const SentinelConfigSchema = z.object({
     .prefault({}),
   shutdownTimeoutMs: z.number().int().min(100).default(15_000),
   detection: DetectionConfigSchema.prefault({}),
+  observability: z
+    .object({
+      metrics: z
+        .object({
+          /** Models named in metric labels; every other model is counted as "other", so a label's values stay bounded. */
+          models: z.array(z.string().min(1).max(128)).max(100).default([]),
+        })
+        .prefault({}),
+      tracing: z
+        .object({
+          /** Off by default: spans cost nothing until an exporter is configured. */
+          enabled: z.boolean().default(false),
+          /** OTLP/HTTP traces endpoint of a collector. */
+          endpoint: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).default('http://127.0.0.1:4318/v1/traces'),
+          serviceName: z.string().min(1).default('sentinel'),
+          /** Fraction of new traces recorded (parent-based: a sampled parent keeps its children). */
+          sampleRatio: z.number().min(0).max(1).default(1),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
 });
 export type SentinelConfig = z.infer<typeof SentinelConfigSchema>;
 /** What a config file may say: every key optional. */

@@ -31,6 +31,20 @@ export const pipelineMetrics = {
   }),
   alertsRouted: counter('sentinel_alerts_routed_total', 'Anomalies reaching alerting by outcome (sent, deduplicated, silenced)', ['outcome'] as const),
   amqpPublishes: counter('sentinel_amqp_publishes_total', 'Alerts published to RabbitMQ by result (confirmed, failed)', ['result'] as const),
+  recordsOut: counter('sentinel_records_out_total', 'Records a stage published downstream, by stage and destination topic', ['stage', 'topic'] as const),
+  deadLetters: counter('sentinel_dlq_records_total', 'Records sent to a dead-letter topic, by stage and reason code', ['stage', 'reason'] as const),
+  consumerLag: new Gauge({
+    name: 'sentinel_consumer_lag_records',
+    help: 'Records between the committed offset and the end of a partition, per consumer group',
+    labelNames: ['group', 'topic', 'partition'] as const,
+    registers: [registry],
+  }),
+  detectionEvents: counter('sentinel_detection_events_total', 'Telemetry events scored by detection, by model (allow-listed, else "other")', ['model'] as const),
+  checkpointAgeSeconds: new Gauge({
+    name: 'sentinel_checkpoint_age_seconds',
+    help: 'Seconds since the oldest baseline checkpoint this process owns was written',
+    registers: [registry],
+  }),
   httpRequestSeconds: new Histogram({
     name: 'sentinel_http_request_duration_seconds',
     help: 'HTTP request duration by route and status code',
