@@ -35,6 +35,14 @@ export interface SeriesBaselineView {
   last_timestamp: string;
 }
 
+/** Validated events cannot carry these; refusing before any update keeps the shard consistent. */
+function checkFinite(event: TelemetryEvent): void {
+  const ttft = event.time_to_first_token_ms;
+  if (!Number.isFinite(event.latency_ms) || !Number.isFinite(event.cost_usd) || !Number.isFinite(event.prompt.tokens) || !Number.isFinite(event.response.tokens) || (ttft != null && !Number.isFinite(ttft))) {
+    throw new RangeError(`event ${event.event_id}: metric values must be finite numbers`);
+  }
+}
+
 const NO_ANOMALIES: AnomalyEvent[] = Object.freeze([]) as unknown as AnomalyEvent[];
 
 /** The baselines of one (service, model): per-metric series plus the outcomes behind the rate series. */
@@ -45,6 +53,9 @@ class ModelGroup {
   readonly reasonKeys: string[] = [];
   /** Rate samples fed so far (events since `outcomes` became full). */
   rateSamples = 0;
+  /** First and last event of this group in the batch being observed (-1 outside observeBatch). */
+  batchHead = -1;
+  batchTail = -1;
 
   constructor(
     readonly service: string,
@@ -77,6 +88,9 @@ export class BaselineShard {
   lastMaxScore = 0;
   /** Keeps the reads of ModelGroup.prefetch alive (an unused read could be optimised away). */
   private prefetched = 0;
+  /** observeBatch's scratch, reused across batches: the next event of the same group, and the groups in order of first event. */
+  private batchNext = new Int32Array(0);
+  private readonly batchGroups: ModelGroup[] = [];
 
   constructor(config: DetectionConfig) {
     this.config = config;
@@ -89,25 +103,69 @@ export class BaselineShard {
 
   /** Judges every metric of the event against its series' baseline, then learns the event. */
   observe(event: TelemetryEvent): AnomalyEvent[] {
-    const latency = event.latency_ms;
+    checkFinite(event);
+    return this.observeIn(this.groupOf(event.service_name, event.model), event) ?? NO_ANOMALIES;
+  }
+
+  /**
+   * observe() over a batch, with the same anomalies in the same order and the same state after it, but
+   * the events of each (service, model) judged together: series do not interact across groups, so only
+   * the order within a group matters. With thousands of series a series is out of cache whenever an
+   * event reaches it; grouping loads it once per batch instead of once per event. Every event is checked
+   * before any is learned, so a bad one changes nothing.
+   */
+  observeBatch(events: readonly TelemetryEvent[]): AnomalyEvent[] {
+    const n = events.length;
+    if (n === 0) return NO_ANOMALIES;
+    for (let i = 0; i < n; i++) checkFinite(events[i]!);
+    if (this.batchNext.length < n) this.batchNext = new Int32Array(Math.max(n, this.batchNext.length * 2));
+    const next = this.batchNext;
+    // Chains the events of each group in arrival order: O(1) per event, nothing allocated per event.
+    const order = this.batchGroups;
+    order.length = 0;
+    for (let i = 0; i < n; i++) {
+      const e = events[i]!;
+      const g = this.groupOf(e.service_name, e.model);
+      next[i] = -1;
+      if (g.batchTail < 0) {
+        g.batchHead = i;
+        order.push(g);
+      } else next[g.batchTail] = i;
+      g.batchTail = i;
+    }
+    let found: Array<{ at: number; anomaly: AnomalyEvent }> | null = null;
+    let interleaved = false;
+    for (const g of order) {
+      for (let i = g.batchHead; i >= 0; i = next[i]!) {
+        const out = this.observeIn(g, events[i]!);
+        if (out === null) continue;
+        found ??= [];
+        if (found.length > 0 && found[found.length - 1]!.at > i) interleaved = true;
+        for (const anomaly of out) found.push({ at: i, anomaly });
+      }
+      g.batchHead = -1;
+      g.batchTail = -1;
+    }
+    order.length = 0;
+    if (found === null) return NO_ANOMALIES;
+    // Back to event order (a stable sort keeps each event's own order); anomalies are few per batch.
+    if (interleaved) found.sort((a, b) => a.at - b.at);
+    return found.map((f) => f.anomaly);
+  }
+
+  private observeIn(g: ModelGroup, event: TelemetryEvent): AnomalyEvent[] | null {
     const ttft = event.time_to_first_token_ms;
     const promptTokens = event.prompt.tokens;
     const completionTokens = event.response.tokens;
-    const cost = event.cost_usd;
-    // Validated events cannot carry these; refusing before any update keeps the shard consistent.
-    if (!Number.isFinite(latency) || !Number.isFinite(cost) || !Number.isFinite(promptTokens) || !Number.isFinite(completionTokens) || (ttft != null && !Number.isFinite(ttft))) {
-      throw new RangeError(`event ${event.event_id}: metric values must be finite numbers`);
-    }
-    const g = this.groupOf(event.service_name, event.model);
     this.prefetched = g.prefetch();
     this.lastMaxScore = 0;
     let out: AnomalyEvent[] | null = null;
-    out = this.feed(g, LATENCY, latency, event, out);
+    out = this.feed(g, LATENCY, event.latency_ms, event, out);
     if (ttft != null) out = this.feed(g, TTFT, ttft, event, out);
     out = this.feed(g, PROMPT, promptTokens, event, out);
     out = this.feed(g, COMPLETION, completionTokens, event, out);
     out = this.feed(g, TOTAL, promptTokens + completionTokens, event, out);
-    out = this.feed(g, COST, cost, event, out);
+    out = this.feed(g, COST, event.cost_usd, event, out);
 
     const outcomes = g.outcomes;
     const code = outcomes.codeOf(event.response.finish_reason);
@@ -118,7 +176,7 @@ export class BaselineShard {
       for (let c = 1; c <= names.length; c++) out = this.feedReason(g, c, outcomes.reasonRate(c), event, out);
       g.rateSamples++;
     }
-    return out ?? NO_ANOMALIES;
+    return out;
   }
 
   baseline(key: string): SeriesBaselineView | undefined {

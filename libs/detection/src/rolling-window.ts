@@ -1,4 +1,4 @@
-import { MadSearch, lowerBound, quantileSorted, upperBound } from './order-statistics.js';
+import { KNOT_SEGMENTS, MadSearch, guessRank, lowerBound, lowerBoundNear, quantileSorted, upperBoundNear } from './order-statistics.js';
 
 const INITIAL_CAPACITY = 32;
 const MIN_SCALE = 2 ** -1000;
@@ -115,7 +115,10 @@ export class RollingWindow {
     const split = this.madSearch.lastSplit;
     const left = m - 1 - split;
     const right = m + ((n - 1) >>> 1) - split;
-    return this.ring[this.head]! + s[(n - 1) >>> 2]! + s[m]! + s[((n - 1) * 3) >>> 2]! + s[left < 0 ? 0 : left]! + s[right < n ? right : n - 1]!;
+    let sum = this.ring[this.head]! + s[m]! + s[left < 0 ? 0 : left]! + s[right < n ? right : n - 1]!;
+    const last = n - 1;
+    for (let j = 0; j <= KNOT_SEGMENTS; j++) sum += s[Math.floor((last * j) / KNOT_SEGMENTS)]!;
+    return sum;
   }
 
   /** Adds x; once the window is full the oldest value leaves. x must be finite (callers check). */
@@ -221,13 +224,13 @@ export class RollingWindow {
     const s = this.sorted;
     const n = this.n;
     if (x > old) {
-      const from = upperBound(s, n, old) - 1;
-      const to = lowerBound(s, n, x);
+      const from = upperBoundNear(s, n, old, guessRank(s, n, old)) - 1;
+      const to = lowerBoundNear(s, n, x, guessRank(s, n, x));
       shiftLeft(s, from, to - 1);
       s[to - 1] = x;
     } else if (x < old) {
-      const from = lowerBound(s, n, old);
-      const to = upperBound(s, n, x);
+      const from = lowerBoundNear(s, n, old, guessRank(s, n, old));
+      const to = upperBoundNear(s, n, x, guessRank(s, n, x));
       shiftRight(s, to, from);
       s[to] = x;
     }

@@ -180,6 +180,43 @@ describe('BaselineShard.observe', () => {
   });
 });
 
+describe('BaselineShard.observeBatch', () => {
+  // Four (service, model) groups, interleaved, with spikes and error bursts, so anomalies of different groups alternate.
+  const models = ['gpt-4o', 'claude', 'llama'];
+  const events = traffic(1500, 11).map((e, i) => ({ ...e, model: models[(i * 7) % 3]! }));
+  const config = DetectionConfigSchema.parse(SMALL);
+
+  it('gives the anomalies, in the order, and the state of observe() one event at a time, for any batching', () => {
+    const one = new BaselineShard(config);
+    const expected = events.flatMap((e) => one.observe(e));
+    expect(new Set(expected.map((a) => a.service_name + a.model)).size).toBeGreaterThan(2);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 30 }), (sizes) => {
+        const batched = new BaselineShard(config);
+        const got: AnomalyEvent[] = [];
+        for (let at = 0, k = 0; at < events.length; k++) {
+          const size = sizes[k % sizes.length]!;
+          got.push(...batched.observeBatch(events.slice(at, at + size)));
+          at += size;
+        }
+        expect(got.map((a) => a.alert_id)).toEqual(expected.map((a) => a.alert_id));
+        expect(got).toEqual(expected);
+        expect(Buffer.from(batched.snapshot()).equals(Buffer.from(one.snapshot()))).toBe(true);
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('checks every event before learning any: a batch with a non-finite value changes nothing', () => {
+    const shard = new BaselineShard(config);
+    shard.observeBatch(events.slice(0, 100));
+    const before = shard.snapshot();
+    expect(() => shard.observeBatch([...events.slice(100, 150), { ...events[150]!, cost_usd: Infinity }])).toThrow(/event .*: metric values must be finite/);
+    expect(Buffer.from(shard.snapshot()).equals(Buffer.from(before))).toBe(true);
+    expect(shard.observeBatch([])).toEqual([]);
+  });
+});
+
 describe('snapshot / restore', () => {
   it('continues bit-identically from any split point', () => {
     const events = traffic(700, 5);
