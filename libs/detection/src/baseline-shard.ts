@@ -20,8 +20,11 @@ const ERROR_RATE = 6;
 const REASON_SLOT = 255;
 
 const MAGIC = 'SNTLBSHD';
-/** 2: windows hold values on each series' judged scale, and each series records its logUnit. */
-const VERSION = 2;
+/**
+ * 2: windows hold values on each series' judged scale, and each series records its logUnit.
+ * 3: each series records the score that escalates through its cooldown (SeriesState.escalateAt).
+ */
+const VERSION = 3;
 const CHECKSUM_BYTES = 32;
 
 /** A read-only view of one series' baseline, for the API's /v1/series. */
@@ -410,6 +413,7 @@ function writeSeries(w: BinaryWriter, s: SeriesState): void {
   w.f64(s.cusumUpper);
   w.f64(s.cusumLower);
   w.u32(s.quietFor);
+  w.f64(s.escalateAt);
   w.string(s.lastTimestamp);
   w.f64(s.params.logUnit);
   const values = s.window.valuesInOrder();
@@ -422,6 +426,8 @@ function readSeries(r: BinaryReader, params: SeriesParams, config: DetectionConf
   const cusumUpper = r.f64();
   const cusumLower = r.f64();
   const quietFor = r.u32();
+  const escalateAt = r.f64();
+  if (Number.isNaN(escalateAt)) throw new SnapshotFormatError('corrupt baseline snapshot: escalation score NaN');
   const lastTimestamp = r.string();
   const logUnit = r.f64();
   const n = r.u32();
@@ -440,6 +446,7 @@ function readSeries(r: BinaryReader, params: SeriesParams, config: DetectionConf
   s.cusumUpper = sameScale ? cusumUpper : 0;
   s.cusumLower = sameScale ? cusumLower : 0;
   s.quietFor = quietFor;
+  s.escalateAt = escalateAt;
   s.lastTimestamp = lastTimestamp;
   return s;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SeverityCuts } from './ensemble.js';
 
 /**
  * Detection configuration. Every field has a default so that `{}` parses to a complete config: the app
@@ -130,6 +131,8 @@ export interface SeriesParams {
   readonly minScore: number;
   readonly cooldown: number;
   readonly cusum: boolean;
+  /** A score reaching the next severity cut above the last report's breaks its cooldown (an escalation). */
+  readonly severity: SeverityCuts;
 }
 
 function baseMetric(metric: string): string {
@@ -171,6 +174,7 @@ export function resolveSeriesParams(config: DetectionConfig, metric: string): Se
     minScore: config.minScore,
     cooldown,
     cusum,
+    severity: config.severity,
   };
 }
 

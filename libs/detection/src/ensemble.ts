@@ -45,3 +45,11 @@ export function severityFor(score: number, cuts: SeverityCuts): Severity {
   if (score >= cuts.medium) return 'medium';
   return 'low';
 }
+
+/** The lowest cut above the severity of `score`: a later score reaching it is an escalation (Infinity past critical). */
+export function nextSeverityCut(score: number, cuts: SeverityCuts): number {
+  if (score < cuts.medium) return cuts.medium;
+  if (score < cuts.high) return cuts.high;
+  if (score < cuts.critical) return cuts.critical;
+  return Infinity;
+}

@@ -1,7 +1,7 @@
 import type { BaselineStats, DetectorVerdict } from '@sentinel/contracts';
 import type { SeriesParams } from './config.js';
 import { clip, cusumStep, iqrDistance, modifiedZScore, scaleFloor, zScore } from './detectors.js';
-import { combineStrengths, downward, squash, upward } from './ensemble.js';
+import { combineStrengths, downward, nextSeverityCut, squash, upward } from './ensemble.js';
 import type { RollingWindow } from './rolling-window.js';
 
 const cusumScratch = { upper: 0, lower: 0 };
@@ -27,6 +27,12 @@ export class SeriesState {
   cusumLower = 0;
   /** Samples left during which reports are suppressed after the last one (config `cooldown`). */
   quietFor = 0;
+  /**
+   * While quiet, a score at or above this is reported anyway: the next severity cut above the last report's.
+   * An outage then escalates as it deepens (an error rate climbing from 5 % to 60 % goes from low to
+   * critical within the cooldown) instead of staying at the severity of its first, mildest sample.
+   */
+  escalateAt = Infinity;
   /** Timestamp of the last event that fed this series ('' for none). */
   lastTimestamp = '';
 
@@ -144,12 +150,15 @@ export class SeriesState {
     this.direction = rUp >= rDown ? 1 : -1;
     this.strength = strength;
     this.rawScore = raw;
-    if (this.quietFor > 0) {
+    if (this.quietFor > 0 && raw < this.escalateAt) {
       this.quietFor--;
       this.score = 0;
     } else {
       this.score = raw;
-      if (raw >= p.minScore && p.cooldown > 0) this.quietFor = p.cooldown;
+      if (raw >= p.minScore && p.cooldown > 0) {
+        this.quietFor = p.cooldown;
+        this.escalateAt = nextSeverityCut(raw, p.severity);
+      }
     }
     return this.score;
   }

@@ -39,6 +39,8 @@ function traffic(count: number, seed: number): TelemetryEvent[] {
   return out;
 }
 
+const SEVERITY_RANK = ['low', 'medium', 'high', 'critical'];
+
 const SMALL: DetectionConfigInput = { window: 64, warmup: 20, rateWindow: 20 };
 
 describe('BaselineShard.observe', () => {
@@ -107,13 +109,16 @@ describe('BaselineShard.observe', () => {
     expect(run({ warmup: 30, metrics: { latency_ms: { direction: 'both' } } }).map((a) => a.anomaly_type)).toEqual(['latency_drop']);
   });
 
-  it('watches the error rate over the last N calls and reports a rise once per window', () => {
+  it('watches the error rate over the last N calls and reports a rise once per window, and again only as it escalates', () => {
     const shard = new BaselineShard(DetectionConfigSchema.parse({ warmup: 30, rateWindow: 50 }));
     for (let i = 0; i < 400; i++) expect(shard.observe(event({ errors: i % 50 === 0 ? ['x'] : [] })).filter((a) => a.metric === 'error_rate')).toEqual([]);
     const reports: AnomalyEvent[] = [];
     for (let i = 0; i < 40; i++) reports.push(...shard.observe(event({ errors: ['upstream 500'] })).filter((a) => a.metric === 'error_rate'));
-    expect(reports).toHaveLength(1);
-    expect(reports[0]!.anomaly_type).toBe('error_rate_increase');
+    // Within the cooldown a report comes only with a higher severity than the one before it.
+    const ranks = reports.map((a) => SEVERITY_RANK.indexOf(a.severity));
+    expect(ranks.length).toBeGreaterThan(1);
+    ranks.slice(1).forEach((r, i) => expect(r).toBeGreaterThan(ranks[i]!));
+    expect(reports.every((a) => a.anomaly_type === 'error_rate_increase')).toBe(true);
     expect(reports[0]!.value).toBeGreaterThan(0.02);
     expect(reports[0]!.explanation).toMatch(/^error_rate [\d.]+% over the last 50 calls /);
     expect(shard.baseline(seriesKey('checkout', 'gpt-4o', 'error_rate'))?.stats.count).toBeGreaterThan(300);
@@ -125,7 +130,8 @@ describe('BaselineShard.observe', () => {
     const reports: AnomalyEvent[] = [];
     for (let i = 0; i < 30; i++) reports.push(...shard.observe(event({ response: { text: 'a', tokens: 40, finish_reason: 'content_filter' } })));
     const shifts = reports.filter((a) => a.anomaly_type === 'finish_reason_shift');
-    expect(shifts.map((a) => a.metric)).toEqual(['finish_reason_rate:content_filter']);
+    expect(new Set(shifts.map((a) => a.metric))).toEqual(new Set(['finish_reason_rate:content_filter']));
+    expect(new Set(shifts.map((a) => a.severity)).size).toBe(shifts.length);
     const keys = [...shard.series()].map((s) => s.metric).sort();
     expect(keys).toContain('finish_reason_rate:length');
     expect(keys).toContain('finish_reason_rate:content_filter');
