@@ -14,6 +14,11 @@ export default tseslint.config(
     },
   },
   {
+    // The web console runs in the browser.
+    files: ['apps/console/web/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['libs/{detection,privacy,security}/src/**/*.ts'],
     rules: {
       // Pure logic: no I/O and no clock reads; time arrives with the event.

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import { TOPICS, decodeAnomaly } from '@sentinel/contracts';
-import { DeadLetters, decodeRecords, type Bus, type Consumer, type RecordBatch } from '@sentinel/bus';
+import { DeadLetters, decodeRecords, traceRuns, type Bus, type ConsumedRecord, type Consumer, type RecordBatch } from '@sentinel/bus';
 import { AlertAdmin, AlertRouter, AmqpDispatcher, PollingLoop, WebhookDispatcher, type AlertPublisher, type AlertState, type Subscription } from '@sentinel/alerts';
 import { ConfigError, type SentinelConfig, type WebhookSubscriber } from '@sentinel/config';
+import { pipelineMetrics, type Span } from '@sentinel/observability';
 
 export const ALERTING_GROUP = 'sentinel-alerting';
 /** A publish while RabbitMQ is away fails at once, so retrying often is cheap and alerts flow soon after it is back. */
@@ -61,9 +62,21 @@ export class AlertingService {
     await Promise.all(this.loops.map((l) => l.stop()));
   }
 
-  private async handle(batch: RecordBatch): Promise<void> {
-    const { values, bad } = decodeRecords(batch.records, decodeAnomaly);
+  /**
+   * One `alert` span per run of anomalies that carry the same trace context (that of the `detect` span which
+   * raised them), its child: the alert is in the trace of the request that sent the event. The span is active
+   * while routing, so each delivery written to the outbox keeps its context for the delivery's span. Tracing
+   * off: one run, the whole batch, routed in one call.
+   */
+  private handle(batch: RecordBatch): Promise<void> {
+    return traceRuns('alert', batch, { group: ALERTING_GROUP }, ({ records, span }) => this.route(records, span));
+  }
+
+  private async route(records: readonly ConsumedRecord[], span: Span): Promise<void> {
+    const { values, bad } = decodeRecords(records, decodeAnomaly);
     const summary = await this.router.route(values, this.now());
+    if (span.isRecording()) span.setAttributes({ 'sentinel.anomalies': values.length, 'sentinel.alerts.sent': summary.sent, 'sentinel.alerts.silenced': summary.silenced, 'sentinel.alerts.deduplicated': summary.deduplicated });
+    pipelineMetrics.recordsIn.inc({ stage: 'alerting', source: 'bus', result: 'accepted' }, values.length);
     await this.deadLetters.send('alerting', bad);
     if (summary.sent > 0) for (const loop of this.loops) loop.wake();
   }

@@ -1,4 +1,5 @@
-import { encodeJson, type SeriesBaseline } from '@sentinel/contracts';
+import { TOPICS, encodeJson, type SeriesBaseline } from '@sentinel/contracts';
+import { pipelineMetrics } from '@sentinel/observability';
 import type { Topic } from '@sentinel/bus';
 import type { BaselineShard } from '@sentinel/detection';
 
@@ -31,6 +32,7 @@ export class BaselinePublisher {
     }
     if (changed.length === 0) return 0;
     await this.topic.publish(changed.map((b) => ({ key: b.series_key, value: encodeJson(b) })));
+    pipelineMetrics.recordsOut.inc({ stage: 'detection', topic: TOPICS.baselines }, changed.length);
     for (const b of changed) this.published.set(b.series_key, b.last_timestamp);
     return changed.length;
   }

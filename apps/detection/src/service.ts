@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import { TOPICS, decodeTelemetry, encodeJson, shardKey, type AnomalyEvent } from '@sentinel/contracts';
-import { DeadLetters, decodeRecords, type Bus, type Consumer, type RecordBatch, type Topic } from '@sentinel/bus';
-import { BaselineShard, type DetectionConfig } from '@sentinel/detection';
-import { pipelineMetrics } from '@sentinel/observability';
+import { TOPICS, decodeTelemetry, encodeJson, shardKey, type AnomalyEvent, type TelemetryEvent } from '@sentinel/contracts';
+import { DeadLetters, decodeRecords, traceRuns, type Bus, type Consumer, type DeadLetter, type RecordBatch, type Topic } from '@sentinel/bus';
+import { BaselineShard, SnapshotFormatError, type DetectionConfig } from '@sentinel/detection';
+import { ModelCounter, onScrape, pipelineMetrics, traceHeaders, tracingEnabled } from '@sentinel/observability';
 import type { CheckpointStore } from '@sentinel/state';
 import { BaselinePublisher } from './baseline-publisher.js';
 
@@ -18,6 +18,8 @@ export interface DetectionServiceOptions {
   checkpointIntervalMs?: number;
   /** Changed baselines are published to the baselines topic at most this often (0: after every batch). */
   baselineIntervalMs?: number;
+  /** Models counted by name in `sentinel_detection_events_total` (observability.metrics.models); the rest count as "other". */
+  metricModels?: readonly string[];
   now?: () => number;
 }
 
@@ -25,7 +27,11 @@ interface HeldShard {
   shard: BaselineShard;
   nextOffset: string;
   checkpointedAt: number;
+  /** The offset the last checkpoint (or the one restored) reflects: behind `nextOffset` while there is unsaved progress. */
+  checkpointedOffset: string;
 }
+
+const modelOf = (event: TelemetryEvent): string => event.model;
 
 /**
  * Consumes telemetry and keeps one BaselineShard per assigned partition, so the baselines of a series
@@ -43,15 +49,30 @@ export class DetectionService {
   private readonly deadLetters: DeadLetters;
   private readonly baselines: BaselinePublisher;
   private consumer: Consumer | null = null;
+  private readonly events: ModelCounter;
+  private unregisterCheckpointAge: (() => void) | null = null;
+  /** Batches being handled: a checkpoint must not catch a shard that learned a batch whose offset is not yet recorded. */
+  private processing = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private idleCheckpoints: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: DetectionServiceOptions) {
     this.now = options.now ?? Date.now;
+    this.events = new ModelCounter(pipelineMetrics.detectionEvents, options.metricModels ?? []);
     this.anomalies = options.bus.topic(TOPICS.anomalies);
     this.deadLetters = new DeadLetters(options.bus);
     this.baselines = new BaselinePublisher(options.bus.topic(TOPICS.baselines), options.baselineIntervalMs ?? 5_000, this.now);
   }
 
   async start(): Promise<void> {
+    if (this.options.checkpoints) {
+      this.unregisterCheckpointAge = onScrape.checkpointAgeSeconds(() => this.checkpointAgeSeconds());
+      // A partition that goes quiet after a batch would otherwise keep its progress unsaved (and its
+      // checkpoint age growing) until its next batch.
+      this.idleTimer = setInterval(() => {
+        this.idleCheckpoints = this.idleCheckpoints.then(() => this.checkpointIdle());
+      }, this.checkpointIntervalMs()).unref();
+    }
     this.consumer = await this.options.bus.topic(TOPICS.telemetry).consume({
       group: DETECTION_GROUP,
       handler: (batch) => this.process(batch),
@@ -62,9 +83,24 @@ export class DetectionService {
 
   /** Stops consuming; the baselines learned since the last publish go out first. */
   async stop(): Promise<void> {
+    clearInterval(this.idleTimer);
+    await this.idleCheckpoints;
     await this.consumer?.stop();
     this.consumer = null;
     await this.baselines.publishChanged(this.heldShards(), true);
+    this.unregisterCheckpointAge?.();
+    this.unregisterCheckpointAge = null;
+  }
+
+  /**
+   * Seconds since the oldest checkpoint of a shard that has learned something since it was written: how
+   * much a new owner would replay. 0 while every checkpoint is current (an idle partition is not stale).
+   */
+  checkpointAgeSeconds(): number {
+    const now = this.now();
+    let oldest = now;
+    for (const held of this.shards.values()) if (held.nextOffset !== held.checkpointedOffset && held.checkpointedAt < oldest) oldest = held.checkpointedAt;
+    return (now - oldest) / 1000;
   }
 
   /** Lazy: the baseline publisher asks after every batch but reads the shards only when its interval is up. */
@@ -76,9 +112,18 @@ export class DetectionService {
     const resume = new Map<number, string>();
     const checkpoints = this.options.checkpoints;
     for (const p of partitions) {
-      const saved = await checkpoints?.load(p);
-      const shard = saved ? BaselineShard.restore(saved.snapshot, this.options.config) : new BaselineShard(this.options.config);
-      this.shards.set(p, { shard, nextOffset: saved?.nextOffset ?? '0', checkpointedAt: this.now() });
+      let saved = await checkpoints?.load(p);
+      let shard: BaselineShard;
+      try {
+        shard = saved ? BaselineShard.restore(saved.snapshot, this.options.config) : new BaselineShard(this.options.config);
+      } catch (err) {
+        if (!(err instanceof SnapshotFormatError)) throw err;
+        // Retrying cannot fix these bytes: rebuild the partition from its start, as if it had no checkpoint.
+        this.options.logger.error({ partition: p, reason: err.message }, 'detection checkpoint unreadable; replaying the partition from its start');
+        saved = null;
+        shard = new BaselineShard(this.options.config);
+      }
+      this.shards.set(p, { shard, nextOffset: saved?.nextOffset ?? '0', checkpointedAt: this.now(), checkpointedOffset: saved?.nextOffset ?? '0' });
       if (checkpoints) resume.set(p, saved?.nextOffset ?? '0');
     }
     this.options.logger.info({ partitions, restored: partitions.filter((p) => resume.get(p) !== '0') }, 'detection partitions assigned');
@@ -87,6 +132,7 @@ export class DetectionService {
   }
 
   private async revoke(partitions: number[]): Promise<void> {
+    await this.idleCheckpoints;
     for (const p of partitions) {
       const held = this.shards.get(p);
       if (held) {
@@ -100,30 +146,57 @@ export class DetectionService {
     this.updateSeriesGauge();
   }
 
+  private checkpointIntervalMs(): number {
+    return this.options.checkpointIntervalMs ?? 5_000;
+  }
+
+  /** Saves the shards with unsaved progress whose checkpoint is older than the interval, between batches only. */
+  private async checkpointIdle(): Promise<void> {
+    for (const [partition, held] of this.shards) {
+      if (this.processing > 0) return;
+      if (held.nextOffset !== held.checkpointedOffset && this.now() - held.checkpointedAt >= this.checkpointIntervalMs()) {
+        await this.checkpoint(partition, held).catch((err: unknown) => this.options.logger.warn({ err, partition }, 'idle checkpoint failed; retried at the next interval'));
+      }
+    }
+  }
+
   private async checkpoint(partition: number, held: HeldShard): Promise<void> {
     if (!this.options.checkpoints) return;
-    await this.options.checkpoints.save(partition, { snapshot: held.shard.snapshot(), nextOffset: held.nextOffset });
+    const nextOffset = held.nextOffset;
+    await this.options.checkpoints.save(partition, { snapshot: held.shard.snapshot(), nextOffset });
     held.checkpointedAt = this.now();
+    held.checkpointedOffset = nextOffset;
   }
 
   private async process(batch: RecordBatch): Promise<void> {
+    this.processing++;
+    try {
+      await this.processBatch(batch);
+    } finally {
+      this.processing--;
+    }
+  }
+
+  private async processBatch(batch: RecordBatch): Promise<void> {
     let held = this.shards.get(batch.partition);
     if (!held) {
-      held = { shard: new BaselineShard(this.options.config), nextOffset: '0', checkpointedAt: this.now() };
+      held = { shard: new BaselineShard(this.options.config), nextOffset: '0', checkpointedAt: this.now(), checkpointedOffset: '0' };
       this.shards.set(batch.partition, held);
     }
-    const found: AnomalyEvent[] = [];
-    const { values, bad } = decodeRecords(batch.records, decodeTelemetry);
-    for (const event of values) for (const anomaly of held.shard.observe(event)) found.push(anomaly);
+    const traced = tracingEnabled() ? await detectTraced(batch, held.shard) : null;
+    const { values, bad } = traced ?? decodeRecords(batch.records, decodeTelemetry);
+    const found = traced?.found ?? held.shard.observeBatch(values);
     pipelineMetrics.recordsIn.inc({ stage: 'detection', source: 'bus', result: 'accepted' }, values.length);
+    this.events.count(values, modelOf);
     await this.deadLetters.send('detection', bad);
     if (found.length > 0) {
-      await this.anomalies.publish(found.map((a) => ({ key: shardKey(a), value: encodeJson(a) })));
+      await this.anomalies.publish(found.map((a, i) => ({ key: shardKey(a), value: encodeJson(a), headers: traced?.headers[i] })));
+      pipelineMetrics.recordsOut.inc({ stage: 'detection', topic: TOPICS.anomalies }, found.length);
       for (const a of found) pipelineMetrics.anomalies.inc({ severity: a.severity, type: a.anomaly_type, method: a.detection_method });
     }
     held.nextOffset = batch.nextOffset;
     await this.baselines.publishChanged(this.heldShards());
-    if (this.now() - held.checkpointedAt >= (this.options.checkpointIntervalMs ?? 5_000)) await this.checkpoint(batch.partition, held);
+    if (this.now() - held.checkpointedAt >= this.checkpointIntervalMs()) await this.checkpoint(batch.partition, held);
     this.updateSeriesGauge();
   }
 
@@ -132,4 +205,46 @@ export class DetectionService {
     for (const { shard } of this.shards.values()) n += shard.seriesCount();
     pipelineMetrics.activeSeries.set(n);
   }
+}
+
+interface TracedDetection {
+  values: TelemetryEvent[];
+  bad: DeadLetter[];
+  found: AnomalyEvent[];
+  /** The trace context each anomaly is published with: that of the `detect` span of the events that raised it. */
+  headers: Array<Record<string, string> | undefined>;
+}
+
+/**
+ * Detection with tracing on: one `detect` span per run of consecutive records that carry the same producer
+ * context, the child of that context, and each anomaly carries its run's span across the next Kafka hop,
+ * so alerting's span is in the trace of the ingest request that sent the event.
+ *
+ * Why runs, not a span per event or a single span per batch: the engine handles ~600k events/s per core,
+ * and a span costs microseconds, so a span per event would make tracing the bottleneck. A run is what one
+ * ingest request (or one raw batch) put in this partition, so there are as many spans as traced requests,
+ * a handful per batch of up to 500 records. A single span per batch linked to its producers would keep the
+ * cost lower still, but links do not make a trace: the anomaly, and with it the alert, would start a trace
+ * of its own. Unsampled contexts take the same path (the sampler answers no without recording anything).
+ * Off, none of this runs: `process` decodes and observes the batch in one call, as it did before tracing.
+ */
+async function detectTraced(batch: RecordBatch, shard: BaselineShard): Promise<TracedDetection> {
+  const out: TracedDetection = { values: [], bad: [], found: [], headers: [] };
+  await traceRuns('detect', batch, { group: DETECTION_GROUP }, ({ records, span }) => {
+    const { values, bad } = decodeRecords(records, decodeTelemetry);
+    const anomalies = shard.observeBatch(values);
+    const headers = anomalies.length > 0 ? traceHeaders() : undefined;
+    for (const a of anomalies) {
+      out.found.push(a);
+      out.headers.push(headers);
+    }
+    for (const v of values) out.values.push(v);
+    for (const b of bad) out.bad.push(b);
+    if (span.isRecording()) {
+      span.setAttributes({ 'sentinel.events': values.length, 'sentinel.events.rejected': bad.length, 'sentinel.anomalies': anomalies.length });
+      const model = values[0]?.model;
+      if (model !== undefined && values.every((v) => v.model === model)) span.setAttribute('gen_ai.request.model', model);
+    }
+  });
+  return out;
 }

@@ -41,8 +41,10 @@ export class TelemetryPublisher {
       if (verdict?.flagged) flagged.push(injectionAnomaly(redacted, verdict));
     }
     await this.topic.publish(clean.map((e) => ({ key: shardKey(e), value: encodeJson(e) })));
+    pipelineMetrics.recordsOut.inc({ stage: 'ingestion', topic: TOPICS.telemetry }, clean.length);
     if (flagged.length > 0) {
       await this.anomalies.publish(flagged.map((a) => ({ key: shardKey(a), value: encodeJson(a) })));
+      pipelineMetrics.recordsOut.inc({ stage: 'ingestion', topic: TOPICS.anomalies }, flagged.length);
       for (const a of flagged) pipelineMetrics.anomalies.inc({ severity: a.severity, type: a.anomaly_type, method: a.detection_method });
     }
     // Counted once published, so a retried request does not count twice what it never delivered.

@@ -1,10 +1,11 @@
-import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { TelemetryEventSchema, validateTelemetryBatch, validateTelemetryEvent, type FieldIssue, type TelemetryEvent } from '@sentinel/contracts';
 import { FieldIssueSchema, HttpProblem, type RouteDoc } from '@sentinel/http';
-import { pipelineMetrics } from '@sentinel/observability';
+import { pipelineMetrics, type Span } from '@sentinel/observability';
 import type { IngestAdmission } from './admission.js';
 import type { TelemetryPublisher } from './publisher.js';
+import { recordIngest, traceIngestRequest } from './tracing.js';
 
 export interface IngestionRoutesOptions {
   publisher: TelemetryPublisher;
@@ -36,7 +37,9 @@ const ingestDoc: RouteDoc = {
  * event with its failing fields. A request with nothing valid is a 400.
  */
 export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async (app: FastifyInstance, options) => {
-  app.post('/v1/telemetry', { config: { scope: 'ingest', openapi: ingestDoc } }, async (request, reply) => {
+  app.post('/v1/telemetry', { config: { scope: 'ingest', openapi: ingestDoc } }, (request, reply) => traceIngestRequest('http', '/v1/telemetry', request.headers, (span) => ingest(request, reply, span)));
+
+  async function ingest(request: FastifyRequest, reply: FastifyReply, span: Span) {
     const body = request.body;
     if (Array.isArray(body)) {
       if (body.length === 0) throw new HttpProblem(400, 'the batch is empty');
@@ -44,6 +47,7 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async
       await options.admission.admit(request.principal ?? 'anonymous', body.length);
       const { accepted, rejected } = validateTelemetryBatch(body);
       count(accepted.length, rejected.length);
+      recordIngest(span, accepted, rejected.length);
       if (accepted.length === 0) throw new HttpProblem(400, `all ${body.length} events failed validation`, { errors: rejected.flatMap((r) => r.issues), rejected: rejected.map((r) => r.index) });
       await publish(options.publisher, accepted, request.log);
       return reply.code(202).send({ accepted: accepted.length, rejected: rejected.length, errors: rejected.flatMap((r) => r.issues) satisfies FieldIssue[] });
@@ -53,12 +57,14 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async
     const result = validateTelemetryEvent(body);
     if (!result.ok) {
       count(0, 1);
+      recordIngest(span, [], 1);
       throw new HttpProblem(400, `the event failed validation on ${result.issues.length} field(s)`, { errors: result.issues });
     }
     count(1, 0);
+    recordIngest(span, [result.value], 0);
     await publish(options.publisher, [result.value], request.log);
     return reply.code(202).send({ accepted: 1, rejected: 0, errors: [] });
-  });
+  }
 };
 
 function count(accepted: number, rejected: number): void {

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -8,14 +9,17 @@ import { createHttpServer, type DependencyCheck } from '@sentinel/http';
 import { CachingStore, DuckDbStore, InfluxDbStore, type Store } from '@sentinel/store';
 import { PiiRedactor } from '@sentinel/privacy';
 import { scanPrompt } from '@sentinel/security';
-import { MemoryRateLimiter, RedisCheckpointStore, RedisRateLimiter, connectRedis } from '@sentinel/state';
+import { MemoryRateLimiter, RedisCheckpointStore, RedisRateLimiter, connectRedis, pingRedis } from '@sentinel/state';
 import { alertingRoutes } from '@sentinel/app-alerting';
-import { apiRoutes, seriesRoutes } from '@sentinel/app-api';
+import { AnomalyFeed, anomalyStreamRoutes, apiRoutes, consoleRoutes, seriesRoutes } from '@sentinel/app-api';
 import { DETECTION_GROUP, DetectionService } from '@sentinel/app-detection';
 import { IngestAdmission, RawTopicIngestion, TelemetryPublisher, ingestionRoutes, otlpRoutes } from '@sentinel/app-ingestion';
 import { StorageService } from '@sentinel/app-storage';
 import { openAlerting } from './alerting.js';
 import { openKafkaBus } from './kafka.js';
+
+/** The web console's build output (`make run` builds it; apps/console). */
+const CONSOLE_DIR = fileURLToPath(new URL('../../console/dist/', import.meta.url));
 
 export const APPS = ['ingestion', 'detection', 'storage', 'alerting', 'api'] as const;
 export type AppName = (typeof APPS)[number];
@@ -59,7 +63,7 @@ export async function startApps(apps: readonly AppName[], config: SentinelConfig
   const redis = (runs('detection') || runs('ingestion') || runs('alerting')) && !memory ? await connectRedis({ url: config.redis.url, logger }) : null;
   if (redis) {
     stops.push(async () => void (await redis.quit()));
-    dependencies.push({ name: 'redis', check: async () => void (await redis.ping()) });
+    dependencies.push({ name: 'redis', check: () => pingRedis(redis) });
   }
 
   // Started downstream first, so nothing published is waiting for a consumer that is not there yet.
@@ -73,7 +77,7 @@ export async function startApps(apps: readonly AppName[], config: SentinelConfig
   }
   if (runs('detection')) {
     const checkpoints = redis ? new RedisCheckpointStore(redis, `${config.bus.namespace}${DETECTION_GROUP}:${TOPICS.telemetry}`) : undefined;
-    services.push(await started(new DetectionService({ bus, config: config.detection, logger: logger.child({ app: 'detection' }), checkpoints, checkpointIntervalMs: config.checkpoints.intervalMs, baselineIntervalMs: config.baselines.publishIntervalMs })));
+    services.push(await started(new DetectionService({ bus, config: config.detection, logger: logger.child({ app: 'detection' }), checkpoints, checkpointIntervalMs: config.checkpoints.intervalMs, baselineIntervalMs: config.baselines.publishIntervalMs, metricModels: config.observability.metrics.models })));
   }
   const publisher = new TelemetryPublisher(bus, { redactor: new PiiRedactor(config.privacy), scanPrompt: config.ingestion.promptInjection ? scanPrompt : undefined });
   const admission = ingestAdmission(config, redis);
@@ -86,6 +90,12 @@ export async function startApps(apps: readonly AppName[], config: SentinelConfig
   if (store) {
     await http.register(apiRoutes, { store });
     await http.register(seriesRoutes, { store });
+    // The live feed reads the anomalies topic in a group of this process's own, so every process serving the API sees every anomaly.
+    const feed = new AnomalyFeed(bus);
+    await feed.start();
+    stops.push(() => feed.stop());
+    await http.register(anomalyStreamRoutes, { feed });
+    await http.register(consoleRoutes, { dir: CONSOLE_DIR });
   }
   if (alerting) await http.register(alertingRoutes, { admin: alerting.service.admin, state: alerting.state });
   const url = await listen(http, config.server.host, config.server.port);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '@sentinel/config';
-import { createLogger } from '@sentinel/observability';
+import { createLogger, startTracing } from '@sentinel/observability';
 import { APPS, startApps, type AppName } from './compose.js';
 import { ensureDevKey } from './dev-key.js';
 import { demoCommand } from './commands/demo.js';
@@ -35,9 +35,12 @@ async function runApps(apps: readonly AppName[], argv: string[]): Promise<number
     keys = [dev.key];
     devKey = { key: dev.key.key, created: dev.created };
   }
+  // Off by default: then nothing is registered and every span is a no-op. On: service.name is `<serviceName>-<app>`.
+  const tracing = await startTracing(config.observability.tracing, { app: apps.length === APPS.length ? 'all' : apps.join('-'), environment: config.env, logger });
   const sentinel = await startApps(apps, config, logger, keys);
   const what = apps.length === APPS.length ? `one process, ${config.transport} bus` : `${apps.join(', ')} over Kafka`;
   const lines = [``, `  Sentinel is running (${what}).`, `  API:      ${sentinel.url}`];
+  if (apps.includes('storage') || apps.includes('api')) lines.push(`  Console:  ${sentinel.url}/   (sign in with an API key)`);
   if (apps.includes('ingestion')) lines.push(`  Ingest:   POST ${sentinel.url}/v1/telemetry`);
   if (sentinel.otlpUrl) lines.push(`  OTLP:     ${sentinel.otlpUrl}/v1/traces (GenAI spans, protobuf or JSON)`);
   if (devKey) {
@@ -56,16 +59,20 @@ async function runApps(apps: readonly AppName[], argv: string[]): Promise<number
         logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed; exiting');
         process.exit(1);
       }, config.shutdownTimeoutMs + 2_000).unref();
-      sentinel.stop().then(
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        (e: unknown) => {
-          logger.error({ err: e }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
+      sentinel
+        .stop()
+        // Last: the spans of the shutdown itself are exported too.
+        .then(() => tracing.shutdown().catch((e: unknown) => logger.warn({ err: e }, 'flushing traces failed')))
+        .then(
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          (e: unknown) => {
+            logger.error({ err: e }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

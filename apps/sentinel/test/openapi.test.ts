@@ -92,7 +92,7 @@ describe('/openapi.json', () => {
         const op = d.paths[path]?.[method];
         expect(op, `${method.toUpperCase()} ${path}`).toBeDefined();
         expect(Object.keys(op!.responses).length).toBeGreaterThan(0);
-        expect(op!['x-scope']).toMatch(/^(public|read|ingest|admin)$/);
+        expect(op!['x-scope']).toMatch(/^(public|any|read|ingest|admin)$/);
       }
     }
     // Nothing documented that is not served.
@@ -101,6 +101,9 @@ describe('/openapi.json', () => {
     expect(doc.paths['/v1/anomalies']!.get!['x-scope']).toBe('read');
     expect(doc.paths['/v1/subscriptions']!.post!['x-scope']).toBe('admin');
     expect(doc.paths['/health/live']!.get!.security).toEqual([]);
+    expect(doc.paths['/v1/whoami']!.get!['x-scope']).toBe('any');
+    expect(doc.paths['/v1/anomalies/stream']!.get!['x-scope']).toBe('read');
+    expect(doc.paths['/']!.get!['x-scope']).toBe('public');
     expect(otlpDoc.paths['/v1/traces']!.post!['x-scope']).toBe('ingest');
   });
 

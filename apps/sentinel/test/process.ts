@@ -18,8 +18,9 @@ export class SentinelProcess {
     this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
   }
 
-  static async start(app: string, env: Record<string, string>, timeoutMs = 60_000): Promise<SentinelProcess & { url: string }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, app], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `nodeFlags` go to node before the script, e.g. `--cpu-prof` (the benchmarks' profiles). */
+  static async start(app: string, env: Record<string, string>, timeoutMs = 60_000, nodeFlags: readonly string[] = []): Promise<SentinelProcess & { url: string }> {
+    const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', MAIN, app], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const p = new SentinelProcess(app, child);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -39,6 +40,11 @@ export class SentinelProcess {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const p = new SentinelProcess(args[0] ?? '', child);
     return { code: await p.exited, output: p.output };
+  }
+
+  /** The child's process id (for /proc/<pid>/status); undefined if it failed to spawn. */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   get log(): string {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { TOPICS, decodeAnomaly, decodeSeriesBaseline, decodeTelemetry, type AnomalyEvent, type SeriesBaseline, type TelemetryEvent, type Validated } from '@sentinel/contracts';
-import { DeadLetters, decodeRecords, type Bus, type Consumer, type RecordBatch } from '@sentinel/bus';
+import { DeadLetters, decodeRecords, traceBatch, type Bus, type Consumer, type RecordBatch } from '@sentinel/bus';
 import { pipelineMetrics } from '@sentinel/observability';
 import type { Store } from '@sentinel/store';
 
@@ -44,7 +44,19 @@ export class StorageService {
     await Promise.all(this.consumers.splice(0).map((c) => c.stop()));
   }
 
-  private async write<T>(batch: RecordBatch, decode: (b: Buffer) => Validated<T>, append: (rows: T[]) => Promise<void>, kind: string): Promise<void> {
+  /**
+   * One `store` span per batch: the batch is one write (group commit), so per-record or per-run spans would
+   * only split one operation. It is the child of the producer's context when every record carries the same
+   * one (an ingest request's trace continues), else a root span linked to each. Baselines are detection's
+   * internal state, published on a timer outside any request: their writes are not traced.
+   */
+  private write<T>(batch: RecordBatch, decode: (b: Buffer) => Validated<T>, append: (rows: T[]) => Promise<void>, kind: 'telemetry' | 'anomaly' | 'baseline'): Promise<void> {
+    if (kind === 'baseline') return this.writeRows(batch, decode, append, kind);
+    const group = kind === 'telemetry' ? STORAGE_GROUPS.telemetry : STORAGE_GROUPS.anomalies;
+    return traceBatch('store', batch, { group, attributes: { 'sentinel.store.kind': kind } }, () => this.writeRows(batch, decode, append, kind));
+  }
+
+  private async writeRows<T>(batch: RecordBatch, decode: (b: Buffer) => Validated<T>, append: (rows: T[]) => Promise<void>, kind: string): Promise<void> {
     const { values: rows, bad } = decodeRecords(batch.records, decode);
     const stop = pipelineMetrics.storeWriteSeconds.startTimer({ kind });
     try {

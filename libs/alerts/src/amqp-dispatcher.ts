@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import { pipelineMetrics } from '@sentinel/observability';
 import { retryDelayMs, type BackoffPolicy } from '@sentinel/resilience';
 import type { AlertState, Delivery } from './state/alert-state.js';
+import { AmqpPublishError } from './amqp.js';
+import { traceAmqpPublish } from './tracing.js';
 
 export interface AlertMessage {
   id: string;
@@ -47,9 +49,11 @@ export class AmqpDispatcher {
     const started = this.now();
     let error: string | undefined;
     try {
-      await this.publisher.publish(due.map((d) => ({ id: d.messageId, routingKey: d.routingKey!, body: d.body })));
+      await traceAmqpPublish(due, () => this.publisher.publish(due.map((d) => ({ id: d.messageId, routingKey: d.routingKey!, body: d.body }))));
+      pipelineMetrics.amqpPublishes.inc({ result: 'confirmed' }, due.length);
     } catch (e) {
       error = (e as Error).message;
+      countFailed(due.length, e);
     }
     const at = this.now();
     const durationMs = at - started;
@@ -61,11 +65,22 @@ export class AmqpDispatcher {
           : { ...d, attempts, nextAttemptAt: at + retryDelayMs(attempts.length, this.options.retry, this.random) };
       await this.state.deliveries.update(updated);
     }
-    pipelineMetrics.amqpPublishes.inc({ result: error === undefined ? 'confirmed' : 'failed' }, due.length);
     if (error !== undefined) {
       this.options.logger.debug({ alerts: due.length, reason: error }, 'RabbitMQ publish failed; alerts wait in the outbox');
       return false;
     }
     return due.length === batchSize;
   }
+}
+
+/**
+ * `sentinel_amqp_publishes_total` of a publish that failed: what the broker still confirmed, what it
+ * nacked, and what got no answer (broker away, channel closed, confirm timeout).
+ */
+function countFailed(sent: number, e: unknown): void {
+  const failed = e instanceof AmqpPublishError ? Math.min(sent, e.failedIds.length) : sent;
+  const nacked = e instanceof AmqpPublishError ? Math.min(failed, e.nacked) : 0;
+  if (sent > failed) pipelineMetrics.amqpPublishes.inc({ result: 'confirmed' }, sent - failed);
+  if (nacked > 0) pipelineMetrics.amqpPublishes.inc({ result: 'nacked' }, nacked);
+  if (failed > nacked) pipelineMetrics.amqpPublishes.inc({ result: 'failed' }, failed - nacked);
 }

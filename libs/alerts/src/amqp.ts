@@ -43,10 +43,15 @@ export class AmqpPublishError extends Error {
   constructor(
     message: string,
     readonly failedIds: string[],
+    /** How many of `failedIds` the broker refused (basic.nack); the others got no confirm (channel closed, timeout). */
+    readonly nacked = 0,
   ) {
     super(message);
   }
 }
+
+/** The error amqplib hands a publish callback when the broker nacks the message. */
+const AMQPLIB_NACK = 'message nacked';
 
 /**
  * Publishes alerts to a durable topic exchange over a confirm channel, routed by `alert.<severity>.<type>`.
@@ -165,7 +170,8 @@ export class AmqpAlertPublisher {
       const failed = messages.filter((_, i) => results[i] !== null).map((m) => m.id);
       if (failed.length > 0) {
         const reason = scrubSecrets(results.find((r) => r !== null) ?? 'unknown', this.options.url);
-        throw new AmqpPublishError(`RabbitMQ did not confirm ${failed.length} of ${messages.length} alert(s) on ${this.exchange} (${reason}); retry them later`, failed);
+        const nacked = results.filter((r) => r === AMQPLIB_NACK).length;
+        throw new AmqpPublishError(`RabbitMQ did not confirm ${failed.length} of ${messages.length} alert(s) on ${this.exchange} (${reason}); retry them later`, failed, nacked);
       }
     } finally {
       clearTimeout(timer);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { severityRank, type AnomalyEvent } from '@sentinel/contracts';
+import { traceHeaders } from '@sentinel/observability';
 import type { Delivery, Subscription } from './state/alert-state.js';
 
 /** An alert as subscribers receive it: the anomaly and how many of its (series, type) the dedup window folded into it. */
@@ -52,6 +53,8 @@ export function webhookDeliveries(n: Notification, subs: readonly Subscription[]
   return out;
 }
 
+/** A pending delivery; with tracing on it keeps the active span's context (the `alert` span routing it). */
 export function newDelivery(d: Pick<Delivery, 'channel' | 'target' | 'messageId' | 'eventType' | 'body' | 'routingKey'>, nowMs: number, horizonMs: number): Delivery {
-  return { ...d, id: `${d.channel}:${d.target}:${d.messageId}`, status: 'pending', createdAt: nowMs, deadlineAt: nowMs + horizonMs, attempts: [], nextAttemptAt: nowMs };
+  const traceContext = traceHeaders();
+  return { ...d, id: `${d.channel}:${d.target}:${d.messageId}`, status: 'pending', createdAt: nowMs, deadlineAt: nowMs + horizonMs, attempts: [], nextAttemptAt: nowMs, ...(traceContext && { traceContext }) };
 }

@@ -3,6 +3,7 @@ import { pipelineMetrics } from '@sentinel/observability';
 import { CircuitBreaker, retryDelayMs, type BackoffPolicy, type CircuitBreakerOptions } from '@sentinel/resilience';
 import { assertPublicTarget } from './targets.js';
 import { sendWebhook } from './webhook-sender.js';
+import { traceWebhookAttempt } from './tracing.js';
 import type { AlertState, Delivery, DeliveryAttempt, Subscription } from './state/alert-state.js';
 
 export interface WebhookDispatcherOptions {
@@ -76,7 +77,7 @@ export class WebhookDispatcher {
       await this.state.deliveries.update({ ...d, nextAttemptAt: Math.max(breaker.retryAt() ?? nowMs, nowMs + 1_000) });
       return;
     }
-    const attempt = await this.send(sub, d);
+    const attempt = await traceWebhookAttempt(d, () => this.send(sub, d));
     if (attempt.ok) breaker.onSuccess();
     else breaker.onFailure(attempt.at);
     await this.finish(d, attempt, false);

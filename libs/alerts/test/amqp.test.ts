@@ -189,6 +189,7 @@ describe('AmqpAlertPublisher (real RabbitMQ)', () => {
     const err = await pub.publish([alert('n1', 'test', 'overflow'), alert('n2', 'test', 'overflow')]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AmqpPublishError);
     expect((err as AmqpPublishError).failedIds).toEqual(['n2']);
+    expect((err as AmqpPublishError).nacked).toBe(1);
     expect((err as Error).message).toMatch(/did not confirm 1 of 2 .*nacked/);
     await pub.check(); // a nack is per message: the channel stays usable
   });

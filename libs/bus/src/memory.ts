@@ -1,5 +1,8 @@
+import { onScrape } from '@sentinel/observability';
 import type { Bus, ConsumeOptions, ConsumedRecord, Consumer, OutgoingRecord, Topic } from './topic.js';
 import { partitionFor } from './topic.js';
+import { ConsumerLagGauge } from './lag.js';
+import { withTraceContext } from './tracing.js';
 
 const MAX_BATCH = 500;
 const RETRY_DELAY_MS = 100;
@@ -7,6 +10,7 @@ const RETRY_DELAY_MS = 100;
 interface GroupState {
   committed: number[];
   member: MemoryConsumer | null;
+  lag: ConsumerLagGauge;
 }
 
 /**
@@ -29,7 +33,7 @@ class MemoryTopic implements Topic {
   }
 
   async publish(records: OutgoingRecord[]): Promise<void> {
-    for (const r of records) {
+    for (const r of withTraceContext(records)) {
       const partition = partitionFor(r.key, this.partitions);
       const log = this.logs[partition]!;
       const offset = this.base[partition]! + log.length;
@@ -42,7 +46,7 @@ class MemoryTopic implements Topic {
     let group = this.groups.get(options.group);
     if (!group) {
       const start = options.fromBeginning === false ? this.logs.map((l, p) => this.base[p]! + l.length) : [...this.base];
-      group = { committed: start, member: null };
+      group = { committed: start, member: null, lag: new ConsumerLagGauge(options.group, this.name) };
       this.groups.set(options.group, group);
     }
     if (group.member) throw new Error(`group ${options.group} already has a consumer on ${this.name} (the in-memory bus has one member per group)`);
@@ -50,6 +54,11 @@ class MemoryTopic implements Topic {
     group.member = consumer;
     await consumer.start();
     return consumer;
+  }
+
+  /** Sets each group's lag per partition: what was published and not yet committed. */
+  reportLag(): void {
+    for (const g of this.groups.values()) for (let p = 0; p < this.partitions; p++) g.lag.set(p, this.base[p]! + this.logs[p]!.length - g.committed[p]!);
   }
 
   trim(): void {
@@ -132,6 +141,10 @@ class MemoryConsumer implements Consumer {
 
 export class MemoryBus implements Bus {
   private readonly topics = new Map<string, MemoryTopic>();
+  /** Consumer lag is computed when /metrics is scraped: it costs nothing per record. */
+  private readonly unregisterLag = onScrape.consumerLag(() => {
+    for (const t of this.topics.values()) t.reportLag();
+  });
 
   constructor(private readonly partitions = 12) {}
 
@@ -159,5 +172,7 @@ export class MemoryBus implements Bus {
     const stops: Promise<void>[] = [];
     for (const t of this.topics.values()) for (const g of t.groups.values()) if (g.member) stops.push(g.member.stop());
     await Promise.all(stops);
+    this.unregisterLag();
+    for (const t of this.topics.values()) for (const g of t.groups.values()) g.lag.forget();
   }
 }

@@ -2,6 +2,7 @@
 export interface OutgoingRecord {
   key: string;
   value: Buffer;
+  /** With tracing on, publish adds the active context's `traceparent`/`tracestate` unless these hold one. */
   headers?: Record<string, string>;
 }
 

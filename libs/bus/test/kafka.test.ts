@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { pino } from 'pino';
+import { pipelineMetrics } from '@sentinel/observability';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { portOpen } from '../../../testing/port.js';
 import { KafkaBus, partitionFor, type ConsumedRecord, type Consumer, type RecordBatch, type Topic } from '../src/index.js';
@@ -75,6 +76,12 @@ afterAll(async () => {
   if (ours.length > 0) await admin.deleteTopics({ topics: ours }).catch(() => undefined);
   await admin.disconnect();
 });
+
+/** sentinel_consumer_lag_records of a group on a topic, by partition. */
+async function lag(group: string, topic: string): Promise<Record<string, number>> {
+  const { values } = await pipelineMetrics.consumerLag.get();
+  return Object.fromEntries(values.filter((v) => v.labels.group === group && v.labels.topic === topic).map((v) => [String(v.labels.partition), v.value]));
+}
 
 async function committed(group: string, topic: string, partition: number): Promise<string | undefined> {
   const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
@@ -166,11 +173,16 @@ describe('KafkaBus', () => {
     await eventually(() => attempts.length >= 3, 'three failed attempts');
     expect(attempts.every((o) => o === '0')).toBe(true);
     expect(await committed(group, topic.name, p)).toBe('-1');
+    // The lag of a partition stuck on a failing batch counts that batch.
+    expect(await lag(group, topic.name)).toEqual({ [p]: 20 });
     healthy = true;
     await eventually(() => got.length >= 20, 'the batch after the store recovered');
     expect(got).toEqual(range(0, 20));
     await eventually(async () => (await committed(group, topic.name, p)) === '20', 'the commit of offset 20');
+    expect(await lag(group, topic.name)).toEqual({ [p]: 0 });
     await c.stop();
+    // A member that left reports no lag for partitions it no longer holds.
+    expect(await lag(group, topic.name)).toEqual({});
   }, 60_000);
 
   it('resumes a group after its last committed batch: no loss, and only the unfinished batch again', async () => {

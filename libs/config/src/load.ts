@@ -24,7 +24,7 @@ export function envOverrides(env: NodeJS.ProcessEnv): { overrides: Json; sources
   const sources = new Map<string, string>();
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || raw === undefined || name === `${ENV_PREFIX}CONFIG`) continue;
-    const path = name.slice(ENV_PREFIX.length).split('__').map(camelCase);
+    const path = schemaPath(name.slice(ENV_PREFIX.length).split('__'));
     let node = overrides;
     for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Json;
     node[path[path.length - 1]!] = parseScalar(raw);
@@ -35,6 +35,39 @@ export function envOverrides(env: NodeJS.ProcessEnv): { overrides: Json; sources
 
 function camelCase(s: string): string {
   return s.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** The zod internals walked by schemaPath: the wrappers a config key can sit behind, objects and maps. */
+interface SchemaDef {
+  type: string;
+  innerType?: SchemaNode;
+  in?: SchemaNode;
+  shape?: Record<string, SchemaNode>;
+  valueType?: SchemaNode;
+}
+interface SchemaNode {
+  _zod: { def: SchemaDef };
+}
+
+/**
+ * Env var segments to config keys, following the schema: a segment names an object's key whatever its
+ * case and underscores (BODY_LIMIT_BYTES is bodyLimitBytes), and a map's key as written, lower-cased
+ * (DETECTION__METRICS__COST_USD__DIRECTION is detection.metrics.cost_usd.direction).
+ */
+function schemaPath(segments: string[]): string[] {
+  let node: SchemaNode | undefined = SentinelConfigSchema as unknown as SchemaNode;
+  return segments.map((segment) => {
+    let def = node?._zod.def;
+    while (def && (def.innerType ?? def.in)) def = (def.innerType ?? def.in)!._zod.def;
+    if (def?.type === 'record') {
+      node = def.valueType;
+      return segment.toLowerCase();
+    }
+    const wanted = segment.replace(/_/g, '').toLowerCase();
+    const key = def?.type === 'object' ? Object.keys(def.shape!).find((k) => k.toLowerCase() === wanted) : undefined;
+    node = key === undefined ? undefined : def!.shape![key];
+    return key ?? camelCase(segment);
+  });
 }
 
 function parseScalar(raw: string): unknown {

@@ -80,6 +80,14 @@ describe('config', () => {
     expect(loadConfig({ env: { SENTINEL_DETECTION__WINDOW: '250' } }).detection.window).toBe(250);
   });
 
+  it('maps env vars through maps whose keys hold underscores, and object keys whatever their case', () => {
+    const c = loadConfig({ env: { SENTINEL_DETECTION__METRICS__COST_USD__DIRECTION: 'both', SENTINEL_DETECTION__RELATIVESCALEFLOOR: '0.001', SENTINEL_SERVER__BODY_LIMIT_BYTES: '2048' } });
+    expect(c.detection.metrics).toEqual({ cost_usd: { direction: 'both' } });
+    expect(c.detection.relativeScaleFloor).toBe(0.001);
+    expect(c.server.bodyLimitBytes).toBe(2048);
+    expect(problems(() => loadConfig({ env: { SENTINEL_DETECTION__METRICS__COST_USD__DIRECTION: 'sideways' } }))[0]).toMatch(/^detection\.metrics\.cost_usd\.direction: .*\(from env SENTINEL_DETECTION__METRICS__COST_USD__DIRECTION\)/);
+  });
+
   it('accepts the example config in deploy/ once its placeholder keys are replaced', () => {
     const example = new URL('../../../deploy/sentinel.example.yaml', import.meta.url).pathname;
     expect(problems(() => loadConfig({ file: example, env: {} })).every((l) => /^auth\.keys\[\d\]\.key: must be at least 24/.test(l))).toBe(true);

@@ -38,7 +38,9 @@ export type Thresholds = z.infer<typeof ThresholdsSchema>;
 
 /** Per-metric overrides; a `finish_reason_rate` key applies to every finish reason. */
 export const MetricOverrideSchema = z.object({
+  /** false: the metric gets no series and is never judged. */
   enabled: z.boolean().optional(),
+  /** Which deviations count: `up` (higher than the baseline), `down`, or `both`. */
   direction: z.enum(DIRECTIONS).optional(),
   thresholds: ThresholdsSchema.partial().optional(),
   /** Smallest dispersion (on the judged scale) a deviation is measured against; see detectors.ts. */
@@ -57,8 +59,11 @@ export type MetricOverride = z.infer<typeof MetricOverrideSchema>;
 
 export const SeverityCutsSchema = z
   .object({
+    /** Lowest score of a `medium` anomaly (below it: `low`). */
     medium: z.number().min(0).max(1).default(0.7),
+    /** Lowest score of a `high` anomaly. */
     high: z.number().min(0).max(1).default(0.85),
+    /** Lowest score of a `critical` anomaly. */
     critical: z.number().min(0).max(1).default(0.95),
   })
   .refine((c) => c.medium <= c.high && c.high <= c.critical, { message: 'severity cut points must satisfy medium <= high <= critical' });

@@ -9,10 +9,14 @@ declare module 'fastify' {
     scope?: Scope;
     /** Health probes only: no key needed. */
     public?: boolean;
+    /** Any known key, whatever its scopes (GET /v1/whoami). */
+    anyScope?: boolean;
   }
   interface FastifyRequest {
     /** The id (never the secret) of the key that authenticated this request. */
     principal?: string;
+    /** The scopes of that key. */
+    scopes?: readonly Scope[];
   }
 }
 
@@ -25,6 +29,7 @@ const digest = (key: string) => createHash('sha256').update(key).digest('hex');
 export function registerApiKeyAuth(app: FastifyInstance, keys: readonly ApiKey[]): void {
   const byDigest = new Map(keys.map((k) => [digest(k.key), { id: k.id, scopes: new Set<Scope>(k.scopes) }]));
   app.decorateRequest('principal', undefined);
+  app.decorateRequest('scopes', undefined);
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const config = request.routeOptions.config;
     if (config?.public) return;
@@ -34,7 +39,8 @@ export function registerApiKeyAuth(app: FastifyInstance, keys: readonly ApiKey[]
     if (!match) throw new HttpProblem(401, 'missing API key: send Authorization: Bearer <key>', { headers: { 'www-authenticate': 'Bearer' } });
     const found = byDigest.get(digest(match[1]!));
     if (!found) throw new HttpProblem(401, 'unknown API key', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
-    if (!found.scopes.has(needed) && !found.scopes.has('admin')) throw new HttpProblem(403, `this API key lacks the "${needed}" scope`);
+    if (!config?.anyScope && !found.scopes.has(needed) && !found.scopes.has('admin')) throw new HttpProblem(403, `this API key lacks the "${needed}" scope`);
     request.principal = found.id;
+    request.scopes = [...found.scopes];
   });
 }

@@ -75,7 +75,8 @@ const PROBLEM_TEXT: Record<number, string> = {
 interface CollectedRoute {
   method: string;
   url: string;
-  scope: Scope | null;
+  /** null: public; 'any': any known key, whatever its scopes. */
+  scope: Scope | 'any' | null;
   hasBody: boolean;
   doc: RouteDoc | undefined;
 }
@@ -88,7 +89,7 @@ export class OpenApiRegistry {
 
   add(route: RouteOptions): void {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const config = route.config as { public?: boolean; scope?: Scope; openapi?: RouteDoc } | undefined;
+    const config = route.config as { public?: boolean; anyScope?: boolean; scope?: Scope; openapi?: RouteDoc } | undefined;
     for (const method of methods) {
       // Fastify adds a HEAD route for every GET; it is the GET without a body, so the GET documents it.
       if (method === 'HEAD' && route.exposeHeadRoute !== false && this.routes.some((r) => r.method === 'GET' && r.url === route.url)) continue;
@@ -96,7 +97,7 @@ export class OpenApiRegistry {
       this.routes.push({
         method: method.toLowerCase(),
         url: route.url,
-        scope: config?.public ? null : (config?.scope ?? 'admin'),
+        scope: config?.public ? null : config?.anyScope ? 'any' : (config?.scope ?? 'admin'),
         hasBody: ['POST', 'PUT', 'PATCH'].includes(method),
         doc: config?.openapi,
       });
@@ -141,14 +142,14 @@ function operation(route: CollectedRoute, defs: Record<string, JsonSchema>): Jso
   const responses: Record<string, unknown> = {};
   for (const [status, r] of Object.entries(doc?.responses ?? { 200: { description: 'OK' } })) responses[status] = response(r, defs);
   const problems = new Set(doc?.problems ?? []);
-  if (route.scope) [401, 403].forEach((s) => problems.add(s));
+  if (route.scope) (route.scope === 'any' ? [401] : [401, 403]).forEach((s) => problems.add(s));
   if (doc?.query || doc?.params || route.hasBody) problems.add(400);
   if (route.hasBody) [413, 415].forEach((s) => problems.add(s));
   for (const status of [...problems].sort((a, b) => a - b)) {
     responses[String(status)] ??= { description: PROBLEM_TEXT[status] ?? 'Error', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
   }
 
-  const scopeText = route.scope ? `Needs a key with the \`${route.scope}\` scope${route.scope === 'admin' ? '' : ' (or `admin`)'}.` : 'Public: no key needed.';
+  const scopeText = route.scope === 'any' ? 'Needs a known key, whatever its scopes.' : route.scope ? `Needs a key with the \`${route.scope}\` scope${route.scope === 'admin' ? '' : ' (or `admin`)'}.` : 'Public: no key needed.';
   return {
     operationId: `${route.method}${route.url.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
     summary: doc?.summary ?? `${route.method.toUpperCase()} ${route.url}`,

@@ -1,5 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
-import type { ApiKey } from '@sentinel/config';
+import { SCOPES, type ApiKey } from '@sentinel/config';
 import { pipelineMetrics, registry } from '@sentinel/observability';
 import { z } from 'zod';
 import { registerApiKeyAuth } from './auth.js';
@@ -27,13 +27,24 @@ declare module 'fastify' {
   }
 }
 
+export const WhoAmISchema = z.object({ id: z.string().describe('The id of the key (never the key)'), scopes: z.array(z.enum(SCOPES)) }).meta({ title: 'WhoAmI' });
+
+/** A dependency check that has not answered by then counts as down: a hung dependency must not hang the probe. */
+const CHECK_TIMEOUT_MS = 2_000;
+
 export const HealthLiveSchema = z.object({ status: z.literal('ok') });
 export const HealthReadySchema = z.object({
   status: z.enum(['ready', 'not_ready']),
-  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), latency_ms: z.number(), error: z.string().optional() })),
+  checks: z.array(
+    z.object({
+      name: z.string().describe('The dependency: store, bus (Kafka), redis, alert-state or rabbitmq, as this process uses them'),
+      ok: z.boolean(),
+      latency_ms: z.number().min(0).describe(`How long the check took; one without an answer within ${CHECK_TIMEOUT_MS} ms fails`),
+      error: z.string().optional().describe('Why the check failed'),
+    }),
+  ),
 });
 
-const CHECK_TIMEOUT_MS = 2_000;
 const SENTINEL_VERSION = '0.1.0';
 
 async function timed(dep: DependencyCheck): Promise<{ name: string; ok: boolean; latency_ms: number; error?: string }> {
@@ -114,5 +125,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.get('/metrics', { config: { scope: 'read', openapi: metrics } }, async (_request, reply) => {
     return reply.type(registry.contentType).send(await registry.metrics());
   });
+  const whoami = { summary: "The calling key's id and scopes", description: 'Lets a client (the web console) show only what the key may do.', tags: ['auth'], responses: { 200: WhoAmISchema } };
+  app.get('/v1/whoami', { config: { anyScope: true, openapi: whoami } }, async (request) => ({ id: request.principal!, scopes: [...(request.scopes ?? [])] }));
   return app;
 }

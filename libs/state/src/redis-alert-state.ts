@@ -6,6 +6,7 @@ import { RedisDedupState } from './redis-alert/dedup.js';
 import { RedisDeliveryState } from './redis-alert/deliveries.js';
 import { RedisGroupState } from './redis-alert/groups.js';
 import { AlertKeys } from './redis-alert/keys.js';
+import { pingRedis } from './redis.js';
 
 export interface RedisAlertStateOptions {
   /** How long a delivered or dead delivery is kept (default 7 days); pending ones are kept until they finish. */
@@ -15,9 +16,6 @@ export interface RedisAlertStateOptions {
   /** Audit entries kept (default 100,000). */
   maxAuditEntries?: number;
 }
-
-/** How long `check` waits for PING: commands wait in ioredis's offline queue while Redis is down. */
-const CHECK_TIMEOUT_MS = 2_000;
 
 /**
  * Alert state in Redis (services mode), shared by every alerting process; key layout in
@@ -46,18 +44,9 @@ export class RedisAlertState implements AlertState {
     this.audit = new RedisAuditLog(redis, keys, options.maxAuditEntries ?? 100_000);
   }
 
-  /** Rejects at once while the connection is not ready, and when PING takes longer than 2 s. */
-  async check(): Promise<void> {
-    if (this.redis.status !== 'ready') throw new Error(`redis is not connected (${this.redis.status})`);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`redis did not answer PING within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
-    });
-    try {
-      await Promise.race([this.redis.ping(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  /** Rejects at once while the connection is not ready, and when PING takes longer than 1.5 s (pingRedis). */
+  check(): Promise<void> {
+    return pingRedis(this.redis);
   }
 
   /** The connection is shared and belongs to whoever made it: nothing to close here. */

@@ -26,3 +26,23 @@ export async function connectRedis(options: RedisOptions): Promise<Redis> {
   await redis.connect();
   return redis;
 }
+
+/** How long `pingRedis` waits for PONG: under the 2 s of a readiness check, so its own reason is the one reported. */
+const PING_TIMEOUT_MS = 1_500;
+
+/**
+ * For /health/ready: rejects at once while the connection is not ready (a command would wait in the
+ * offline queue until Redis is back), and when PING takes longer than `timeoutMs`.
+ */
+export async function pingRedis(redis: Redis, timeoutMs = PING_TIMEOUT_MS): Promise<void> {
+  if (redis.status !== 'ready') throw new Error(`redis is not connected (${redis.status})`);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`redis did not answer PING within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([redis.ping(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

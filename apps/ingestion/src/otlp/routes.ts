@@ -1,11 +1,12 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TelemetryEvent } from '@sentinel/contracts';
 import { HttpProblem, type RouteDoc } from '@sentinel/http';
-import { pipelineMetrics } from '@sentinel/observability';
+import { pipelineMetrics, type Span } from '@sentinel/observability';
 import { OtlpDecodeError, decodeTraceRequest, encodeTraceResponse, readSpan, type OtlpFormat, type ReceivedSpan } from './codec.js';
 import { spanToTelemetry } from './genai.js';
+import { recordIngest, traceIngestRequest } from '../tracing.js';
 
 export interface OtlpRoutesOptions {
   /**
@@ -109,7 +110,9 @@ export const otlpRoutes: FastifyPluginAsync<OtlpRoutesOptions> = async (app: Fas
     throw error;
   });
 
-  app.post('/v1/traces', { config: { scope: 'ingest', openapi: tracesDoc }, bodyLimit: maxBodyBytes }, async (request, reply) => {
+  app.post('/v1/traces', { config: { scope: 'ingest', openapi: tracesDoc }, bodyLimit: maxBodyBytes }, (request, reply) => traceIngestRequest('otlp', '/v1/traces', request.headers, (span) => traces(request, reply, span)));
+
+  async function traces(request: FastifyRequest, reply: FastifyReply, span: Span) {
     const body = request.body;
     if (!(body instanceof OtlpBody)) throw new HttpProblem(415, `no body or content type; ${SUPPORTED}`);
     const received = decode(body);
@@ -125,6 +128,7 @@ export const otlpRoutes: FastifyPluginAsync<OtlpRoutesOptions> = async (app: Fas
     }
     count('ignored', ignored);
     count('rejected', reasons.length);
+    recordIngest(span, events, reasons.length);
 
     if (events.length > 0) {
       try {
@@ -141,5 +145,5 @@ export const otlpRoutes: FastifyPluginAsync<OtlpRoutesOptions> = async (app: Fas
     const partial = reasons.length ? { rejectedSpans: reasons.length, errorMessage: `${reasons.slice(0, MAX_REASONS).map((r) => r.slice(0, MAX_REASON_LENGTH)).join(' | ')}${more}` } : undefined;
     const response = encodeTraceResponse(body.format, partial);
     return reply.type(response.contentType).send(response.body);
-  });
+  }
 };

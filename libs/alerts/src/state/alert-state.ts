@@ -149,6 +149,11 @@ export interface Delivery {
   attempts: DeliveryAttempt[];
   /** When the next attempt is due (epoch ms); null once delivered or dead. */
   nextAttemptAt: number | null;
+  /**
+   * W3C trace context (`traceparent`, `tracestate`) of the `alert` span that routed it, when tracing was on:
+   * each attempt's `alert.deliver` span is its child, in the trace of the event that raised the alert.
+   */
+  traceContext?: Record<string, string>;
 }
 
 export interface DeliveryQuery {

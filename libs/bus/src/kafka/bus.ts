@@ -2,6 +2,7 @@ import { CompressionTypes, Kafka, Partitioners, type Admin, type KafkaConfig, ty
 import type { Logger } from '@sentinel/observability';
 import type { Bus, ConsumeOptions, Consumer, OutgoingRecord, Topic } from '../topic.js';
 import { partitionFor } from '../topic.js';
+import { withTraceContext } from '../tracing.js';
 import { KafkaTopicConsumer } from './consumer.js';
 import { kafkaLogCreator, kafkaLogLevel } from './logging.js';
 
@@ -162,7 +163,7 @@ export class KafkaBus implements Bus {
       topic,
       acks: -1,
       compression: this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-      messages: records.map((r) => ({
+      messages: withTraceContext(records).map((r) => ({
         key: r.key,
         value: r.value,
         headers: r.headers,

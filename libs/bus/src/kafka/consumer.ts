@@ -3,6 +3,7 @@ import type { ConsumerCrashEvent, ConsumerGroupJoinEvent, ConsumerRunConfig, Eac
 import type { Logger } from '@sentinel/observability';
 import type { ConsumeOptions, Consumer } from '../topic.js';
 import { toConsumedRecord } from './records.js';
+import { ConsumerLagGauge, partitionLag } from '../lag.js';
 
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
@@ -51,11 +52,14 @@ export class KafkaTopicConsumer implements Consumer {
   private stopped: Promise<void> | null = null;
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly runConfig: ConsumerRunConfig;
+  /** Updated after every batch from the fetch's high watermark: no extra request to the broker. */
+  private readonly lag: ConsumerLagGauge;
 
   constructor(private readonly settings: TopicConsumerSettings) {
     this.consumer = settings.consumer;
     this.topic = settings.topic;
     this.options = settings.options;
+    this.lag = new ConsumerLagGauge(settings.options.group, settings.topic);
     this.log = settings.logger.child({ topic: settings.topic, group: settings.options.group });
     this.runConfig = {
       autoCommit: false,
@@ -98,6 +102,7 @@ export class KafkaTopicConsumer implements Consumer {
     try {
       await this.reconcile();
     } finally {
+      this.lag.forget();
       await this.consumer.disconnect();
     }
   }
@@ -141,6 +146,7 @@ export class KafkaTopicConsumer implements Consumer {
         this.held.delete(p);
         this.failures.delete(p);
       }
+      this.lag.forget(lost);
     }
     const gained = [...this.assigned].filter((p) => !this.held.has(p)).sort((a, b) => a - b);
     if (gained.length === 0) return;
@@ -190,6 +196,8 @@ export class KafkaTopicConsumer implements Consumer {
       } catch (err) {
         this.log.warn({ err, partition, offset: first.offset, attempt: (this.failures.get(partition) ?? 0) + 1 }, 'batch handler failed; redelivering');
         this.consumer.seek({ topic: this.topic, partition, offset: first.offset });
+        // A partition stuck on a failing batch shows its lag from that batch on, not a stale one.
+        this.lag.set(partition, partitionLag(batch.highWatermark, first.offset));
         await this.backOff(partition);
         return;
       }
@@ -198,6 +206,7 @@ export class KafkaTopicConsumer implements Consumer {
       await commitOffsetsIfNecessary({ topics: [{ topic: this.topic, partitions: [{ partition, offset: nextOffset }] }] });
       resolveOffset(last);
       this.position.set(partition, nextOffset);
+      this.lag.set(partition, partitionLag(batch.highWatermark, nextOffset));
     } finally {
       clearInterval(keepAlive);
     }
