@@ -46,7 +46,7 @@ class MemoryTopic implements Topic {
     let group = this.groups.get(options.group);
     if (!group) {
       const start = options.fromBeginning === false ? this.logs.map((l, p) => this.base[p]! + l.length) : [...this.base];
-      group = { committed: start, member: null, lag: new ConsumerLagGauge(options.group, this.name) };
+      group = { committed: start, member: null, lag: new ConsumerLagGauge(options.lagLabel ?? options.group, this.name) };
       this.groups.set(options.group, group);
     }
     if (group.member) throw new Error(`group ${options.group} already has a consumer on ${this.name} (the in-memory bus has one member per group)`);

@@ -45,6 +45,11 @@ export interface ConsumeOptions extends RebalanceListener {
   handler: BatchHandler;
   /** Start from the earliest retained record when the group has no committed offset (default true). */
   fromBeginning?: boolean;
+  /**
+   * The `group` label of this consumer's lag series (default: the group). A group named per process
+   * passes a fixed name, so the label keeps a bounded set of values across restarts.
+   */
+  lagLabel?: string;
 }
 
 export interface Consumer {

@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
 import { SCOPES, type ApiKey } from '@sentinel/config';
 import { pipelineMetrics, registry } from '@sentinel/observability';
@@ -82,6 +84,18 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 
   // Every body Sentinel takes is JSON (or a parser a plugin adds); plain text would reach handlers as a string.
   app.removeContentTypeParser('text/plain');
+
+  // A connection that never sent a request (browsers open spare ones ahead of need) is not idle to node:http:
+  // close() would wait for its headersTimeout (60 s). Dropped when the server closes; busy and idle ones are not.
+  const unused = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    unused.add(socket);
+    socket.once('close', () => unused.delete(socket));
+  });
+  app.server.on('request', (request: IncomingMessage) => unused.delete(request.socket));
+  app.addHook('preClose', async () => {
+    for (const socket of unused) socket.destroy();
+  });
 
   app.setErrorHandler((error: FastifyError | HttpProblem, request, reply) => {
     if (error instanceof HttpProblem) {

@@ -59,7 +59,7 @@ export class KafkaTopicConsumer implements Consumer {
     this.consumer = settings.consumer;
     this.topic = settings.topic;
     this.options = settings.options;
-    this.lag = new ConsumerLagGauge(settings.options.group, settings.topic);
+    this.lag = new ConsumerLagGauge(settings.options.lagLabel ?? settings.options.group, settings.topic);
     this.log = settings.logger.child({ topic: settings.topic, group: settings.options.group });
     this.runConfig = {
       autoCommit: false,
