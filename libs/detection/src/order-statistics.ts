@@ -22,18 +22,6 @@ export function quantileSorted(sorted: Float64Array, n: number, p: number): numb
   return lerp(a, sorted[lo + 1]!, h - lo);
 }
 
-/** First index i in [0, n) with sorted[i] >= x (n when none): the insertion point that keeps order. */
-export function lowerBound(sorted: Float64Array, n: number, x: number): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** Knots of guessRank: sorted[(n − 1)·j / KNOT_SEGMENTS] for j = 0..KNOT_SEGMENTS (j = 2, 4, 6 are the quartiles). */
 export const KNOT_SEGMENTS = 4;
 
@@ -63,15 +51,25 @@ export function guessRank(sorted: Float64Array, n: number, x: number): number {
   return at >= lo && at <= hi ? at : lo;
 }
 
-/** lowerBound(sorted, n, x), found by galloping out from `guess` (any guess in [0, n] gives the same answer). */
+/** First index i in [0, n) with sorted[i] >= x (n when none), found by galloping out from `guess` (any guess in [0, n] gives the same answer). */
 export function lowerBoundNear(sorted: Float64Array, n: number, x: number, guess: number): number {
+  return boundNear(sorted, n, x, guess, false);
+}
+
+/** First index i in [0, n) with sorted[i] > x (n when none), likewise. */
+export function upperBoundNear(sorted: Float64Array, n: number, x: number, guess: number): number {
+  return boundNear(sorted, n, x, guess, true);
+}
+
+/** First index whose value is not before x: before means < x, or <= x when `orEqual` (the bound past a run of ties). */
+function boundNear(sorted: Float64Array, n: number, x: number, guess: number, orEqual: boolean): number {
   let lo: number;
   let hi: number;
-  if (guess < n && sorted[guess]! < x) {
+  if (guess < n && before(sorted[guess]!, x, orEqual)) {
     lo = guess + 1;
     let step = 1;
     hi = guess + 1;
-    while (hi < n && sorted[hi]! < x) {
+    while (hi < n && before(sorted[hi]!, x, orEqual)) {
       lo = hi + 1;
       step += step;
       hi = guess + step;
@@ -81,7 +79,7 @@ export function lowerBoundNear(sorted: Float64Array, n: number, x: number, guess
     hi = guess;
     let step = 1;
     let probe = guess - 1;
-    while (probe >= 0 && sorted[probe]! >= x) {
+    while (probe >= 0 && !before(sorted[probe]!, x, orEqual)) {
       hi = probe;
       step += step;
       probe = guess - step;
@@ -90,43 +88,14 @@ export function lowerBoundNear(sorted: Float64Array, n: number, x: number, guess
   }
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < x) lo = mid + 1;
+    if (before(sorted[mid]!, x, orEqual)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-/** The first index i in [0, n) with sorted[i] > x (n when none), found by galloping out from `guess` (any guess in [0, n] gives the same answer). */
-export function upperBoundNear(sorted: Float64Array, n: number, x: number, guess: number): number {
-  let lo: number;
-  let hi: number;
-  if (guess < n && sorted[guess]! <= x) {
-    lo = guess + 1;
-    let step = 1;
-    hi = guess + 1;
-    while (hi < n && sorted[hi]! <= x) {
-      lo = hi + 1;
-      step += step;
-      hi = guess + step;
-    }
-    if (hi > n) hi = n;
-  } else {
-    hi = guess;
-    let step = 1;
-    let probe = guess - 1;
-    while (probe >= 0 && sorted[probe]! > x) {
-      hi = probe;
-      step += step;
-      probe = guess - step;
-    }
-    lo = probe + 1 > 0 ? probe + 1 : 0;
-  }
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+function before(v: number, x: number, orEqual: boolean): boolean {
+  return v < x || (orEqual && v === x);
 }
 
 /**
