@@ -233,7 +233,8 @@ describe('the web console in Chromium against a running one-process Sentinel', (
     const madT = a.detectors.find((d) => d.method === 'mad')!.threshold;
     const iqrK = a.detectors.find((d) => d.method === 'iqr')!.threshold;
     const { median, mad, q1, q3 } = a.baseline;
-    const expected = { 'mad-high': median + (madT / 0.6745) * mad, median, 'mad-low': median - (madT / 0.6745) * mad, 'fence-high': q3 + iqrK * (q3 - q1), 'fence-low': q1 - iqrK * (q3 - q1) };
+    // Lower bounds stop at 0: no metric Sentinel watches goes below it.
+    const expected = { 'mad-high': median + (madT / 0.6745) * mad, median, 'mad-low': Math.max(0, median - (madT / 0.6745) * mad), 'fence-high': q3 + iqrK * (q3 - q1), 'fence-low': Math.max(0, q1 - iqrK * (q3 - q1)) };
     const band = await page.$$eval('#band-values [data-band]', (cells) => Object.fromEntries(cells.map((c) => [(c as HTMLElement).dataset.band!, Number((c as HTMLElement).dataset.value)])));
     for (const [k, v] of Object.entries(expected)) expect(band[k], k).toBeCloseTo(v, 6);
     expect(bandOf(a.baseline, a.detectors).madHigh).toBeCloseTo(expected['mad-high'], 9);

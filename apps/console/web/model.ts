@@ -169,10 +169,11 @@ export function bandOf(stats: BaselineStats, detectors: DetectorVerdict[] = []):
     median: stats.median,
     madThreshold,
     madK,
-    madLow: stats.median - madK * stats.mad,
+    // Every metric Sentinel watches (time, tokens, cost, shares of calls) is ≥ 0: a band below 0 would only mislead.
+    madLow: Math.max(0, stats.median - madK * stats.mad),
     madHigh: stats.median + madK * stats.mad,
     iqrK,
-    fenceLow: stats.q1 - iqrK * iqr,
+    fenceLow: Math.max(0, stats.q1 - iqrK * iqr),
     fenceHigh: stats.q3 + iqrK * iqr,
   };
 }
