@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readTelemetryFast } from './telemetry-fast-path.js';
 import { validateWith, type FieldIssue, type Validated } from './validation.js';
 
 /** The anchor caps text at 100,000 characters; Sentinel enforces what the anchor only declared. */
@@ -6,7 +7,7 @@ export const MAX_TEXT_LENGTH = 100_000;
 export const MAX_NAME_LENGTH = 256;
 export const MAX_METADATA_ENTRIES = 64;
 export const MAX_ERRORS = 64;
-const U32_MAX = 4_294_967_295;
+export const U32_MAX = 4_294_967_295;
 
 const finiteNonNegative = () =>
   z
@@ -33,8 +34,8 @@ const name = requiredString(MAX_NAME_LENGTH)
 
 const embedding = z.array(z.number().refine(Number.isFinite, { message: 'must be finite' })).nullish();
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
-const UUID = /^(urn:uuid:)?\{?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\}?$/;
+export const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+export const UUID = /^(urn:uuid:)?\{?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\}?$/;
 
 const rfc3339 = z
   .string({ error: (i) => (i.input === undefined ? 'is required' : `must be an RFC 3339 string, got ${describe(i.input)}`) })
@@ -54,10 +55,13 @@ const uuid = z
   .string({ error: (i) => (i.input === undefined ? 'is required' : `must be a UUID string, got ${describe(i.input)}`) })
   .refine((s) => UUID.test(s), { message: 'must be a UUID' })
   .meta({ pattern: UUID.source })
-  .transform((s) => {
-    const hex = s.replace(/^urn:uuid:/i, '').replace(/[{}-]/g, '').toLowerCase();
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  });
+  .transform(canonicalUuid);
+
+/** The hyphenated lower-case form of any UUID spelling that UUID accepts. */
+export function canonicalUuid(s: string): string {
+  const hex = s.replace(/^urn:uuid:/i, '').replace(/[{}-]/g, '').toLowerCase();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 const objectError = { error: (i: { input: unknown }) => (i.input === undefined ? 'is required' : `must be an object, got ${describe(i.input)}`) };
 
@@ -113,7 +117,8 @@ export type TelemetryEvent = z.output<typeof TelemetryEventSchema>;
 export type TelemetryEventInput = z.input<typeof TelemetryEventSchema>;
 
 export function validateTelemetryEvent(input: unknown, prefix = ''): Validated<TelemetryEvent> {
-  return validateWith(TelemetryEventSchema, input, prefix);
+  const event = readTelemetryFast(input);
+  return event ? { ok: true, value: event } : validateWith(TelemetryEventSchema, input, prefix);
 }
 
 export interface BatchValidation {
