@@ -19,7 +19,7 @@ export { REPLAY_SERIES_CONFIG, REPLAY_SERIES_OPTIONS } from './replay-preset.js'
 export { findPeriod, SeasonalHistory } from './season.js';
 export { SeriesState } from './series-state.js';
 export { RollingWindow } from './rolling-window.js';
-export { quantileSorted, lowerBoundNear, upperBoundNear, guessRank, MadSearch, lerp } from './order-statistics.js';
+export { quantileSorted, lowerBound, MadSearch, lerp } from './order-statistics.js';
 export { zScore, modifiedZScore, iqrDistance, cusumStep, scaleFloor, clip, MAD_TO_SIGMA, IQR_TO_SIGMA } from './detectors.js';
 export { squash, combineStrengths, severityFor, upward, downward, type SeverityCuts } from './ensemble.js';
 export { anomalyTypeFor, buildAnomaly, explain, formatValue, formatNumber, primaryMethod } from './anomaly-builder.js';

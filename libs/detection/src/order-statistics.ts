@@ -22,80 +22,28 @@ export function quantileSorted(sorted: Float64Array, n: number, p: number): numb
   return lerp(a, sorted[lo + 1]!, h - lo);
 }
 
-/** Knots of guessRank: sorted[(n − 1)·j / KNOT_SEGMENTS] for j = 0..KNOT_SEGMENTS (j = 2, 4, 6 are the quartiles). */
-export const KNOT_SEGMENTS = 4;
-
-/**
- * Where x would sit in sorted[0..n), estimated by linear interpolation between the two knots around x
- * (the minimum, the octiles and the maximum). RollingWindow reads the knots of every series of an event
- * together, before updating any, so their cache misses overlap; a search that starts from the guess then
- * reads a few neighbouring values instead of the ~log2(n) scattered, dependent ones of a binary search.
- */
-export function guessRank(sorted: Float64Array, n: number, x: number): number {
-  const last = n - 1;
-  let j0 = 0;
-  let j1 = KNOT_SEGMENTS;
-  while (j1 - j0 > 1) {
-    const j = (j0 + j1) >>> 1;
-    if (x <= sorted[Math.floor((last * j) / KNOT_SEGMENTS)]!) j1 = j;
-    else j0 = j;
-  }
-  const lo = Math.floor((last * j0) / KNOT_SEGMENTS);
-  const hi = Math.floor((last * j1) / KNOT_SEGMENTS);
-  const a = sorted[lo]!;
-  const b = sorted[hi]!;
-  if (!(x > a)) return lo;
-  if (!(x < b)) return hi;
-  // b > a here; a ratio of ±Infinity or NaN (overflowing differences) falls back to the segment's start.
-  const at = lo + Math.floor(((x - a) / (b - a)) * (hi - lo));
-  return at >= lo && at <= hi ? at : lo;
-}
-
-/** First index i in [0, n) with sorted[i] >= x (n when none), found by galloping out from `guess` (any guess in [0, n] gives the same answer). */
-export function lowerBoundNear(sorted: Float64Array, n: number, x: number, guess: number): number {
-  return boundNear(sorted, n, x, guess, false);
-}
-
-/** First index i in [0, n) with sorted[i] > x (n when none), likewise. */
-export function upperBoundNear(sorted: Float64Array, n: number, x: number, guess: number): number {
-  return boundNear(sorted, n, x, guess, true);
-}
-
-/** First index whose value is not before x: before means < x, or <= x when `orEqual` (the bound past a run of ties). */
-function boundNear(sorted: Float64Array, n: number, x: number, guess: number, orEqual: boolean): number {
-  let lo: number;
-  let hi: number;
-  if (guess < n && before(sorted[guess]!, x, orEqual)) {
-    lo = guess + 1;
-    let step = 1;
-    hi = guess + 1;
-    while (hi < n && before(sorted[hi]!, x, orEqual)) {
-      lo = hi + 1;
-      step += step;
-      hi = guess + step;
-    }
-    if (hi > n) hi = n;
-  } else {
-    hi = guess;
-    let step = 1;
-    let probe = guess - 1;
-    while (probe >= 0 && !before(sorted[probe]!, x, orEqual)) {
-      hi = probe;
-      step += step;
-      probe = guess - step;
-    }
-    lo = probe + 1 > 0 ? probe + 1 : 0;
-  }
+/** First index i in [0, n) with sorted[i] >= x (n when none): the insertion point that keeps order. */
+export function lowerBound(sorted: Float64Array, n: number, x: number): number {
+  let lo = 0;
+  let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (before(sorted[mid]!, x, orEqual)) lo = mid + 1;
+    if (sorted[mid]! < x) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-function before(v: number, x: number, orEqual: boolean): boolean {
-  return v < x || (orEqual && v === x);
+/** First index i in [0, n) with sorted[i] > x (n when none). */
+export function upperBound(sorted: Float64Array, n: number, x: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
