@@ -1,4 +1,18 @@
-import { MAX_ERRORS, MAX_METADATA_ENTRIES, MAX_NAME_LENGTH, MAX_TEXT_LENGTH, RFC3339, U32_MAX, UUID, canonicalUuid, type TelemetryEvent } from './telemetry.js';
+import {
+  MAX_ENTRY_LENGTH,
+  MAX_ERRORS,
+  MAX_FINISH_REASON_LENGTH,
+  MAX_METADATA_ENTRIES,
+  MAX_NAME_LENGTH,
+  MAX_SPAN_ID_LENGTH,
+  MAX_TEXT_LENGTH,
+  MAX_TRACE_ID_LENGTH,
+  RFC3339,
+  U32_MAX,
+  UUID,
+  canonicalUuid,
+  type TelemetryEvent,
+} from './telemetry.js';
 
 const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -21,7 +35,7 @@ const part = (v: unknown, withReason: boolean) => {
   if (!text(o.text, MAX_TEXT_LENGTH) || !tokens(o.tokens)) return null;
   const e = embedding(o.embedding);
   if (e === false) return null;
-  if (withReason && !text(o.finish_reason, 64)) return null;
+  if (withReason && !text(o.finish_reason, MAX_FINISH_REASON_LENGTH)) return null;
   return { o, e };
 };
 
@@ -31,7 +45,7 @@ const metadata = (v: unknown): Record<string, string> | null => {
   let n = 0;
   for (const key in v) {
     const value = (v as Record<string, unknown>)[key];
-    if (key === '__proto__' || key.length > MAX_NAME_LENGTH || !text(value, 4096)) return null;
+    if (key === '__proto__' || key.length > MAX_NAME_LENGTH || !text(value, MAX_ENTRY_LENGTH)) return null;
     out[key] = value;
     n++;
   }
@@ -54,13 +68,13 @@ export function readTelemetryFast(input: unknown): TelemetryEvent | null {
   if (Number.isNaN(Date.parse(ts))) return null;
   if (!name(service) || !name(model) || !amount(latency) || !amount(cost)) return null;
   if (!(ttft === undefined || ttft === null || amount(ttft))) return null;
-  if (!optionalText(traceId, 128) || !optionalText(spanId, 64)) return null;
+  if (!optionalText(traceId, MAX_TRACE_ID_LENGTH) || !optionalText(spanId, MAX_SPAN_ID_LENGTH)) return null;
   const prompt = part(o.prompt, false);
   const response = part(o.response, true);
   if (!prompt || !response) return null;
   const meta = metadata(o.metadata);
   if (!meta || !Array.isArray(errors) || errors.length > MAX_ERRORS) return null;
-  for (const e of errors) if (!text(e, 4096)) return null;
+  for (const e of errors) if (!text(e, MAX_ENTRY_LENGTH)) return null;
 
   // Keys in the schema's order, present exactly when zod's output has them.
   const event: Record<string, unknown> = {

@@ -7,6 +7,11 @@ export const MAX_TEXT_LENGTH = 100_000;
 export const MAX_NAME_LENGTH = 256;
 export const MAX_METADATA_ENTRIES = 64;
 export const MAX_ERRORS = 64;
+/** Each metadata value and each error message. */
+export const MAX_ENTRY_LENGTH = 4096;
+export const MAX_FINISH_REASON_LENGTH = 64;
+export const MAX_TRACE_ID_LENGTH = 128;
+export const MAX_SPAN_ID_LENGTH = 64;
 export const U32_MAX = 4_294_967_295;
 
 const finiteNonNegative = () =>
@@ -78,7 +83,7 @@ export const ResponseInfoSchema = z.object(
   {
     text: requiredString(MAX_TEXT_LENGTH),
     tokens: tokenCount,
-    finish_reason: requiredString(64),
+    finish_reason: requiredString(MAX_FINISH_REASON_LENGTH),
     embedding,
   },
   objectError,
@@ -92,8 +97,8 @@ export const TelemetryEventSchema = z.object({
   event_id: uuid,
   timestamp: rfc3339,
   service_name: name,
-  trace_id: z.string().max(128).nullish(),
-  span_id: z.string().max(64).nullish(),
+  trace_id: z.string().max(MAX_TRACE_ID_LENGTH).nullish(),
+  span_id: z.string().max(MAX_SPAN_ID_LENGTH).nullish(),
   model: name,
   prompt: PromptInfoSchema,
   response: ResponseInfoSchema,
@@ -101,12 +106,12 @@ export const TelemetryEventSchema = z.object({
   time_to_first_token_ms: finiteNonNegative().nullish(),
   cost_usd: finiteNonNegative(),
   metadata: z
-    .record(z.string().max(MAX_NAME_LENGTH), z.string({ error: 'metadata values must be strings' }).max(4096), {
+    .record(z.string().max(MAX_NAME_LENGTH), z.string({ error: 'metadata values must be strings' }).max(MAX_ENTRY_LENGTH), {
       error: (i) => (i.input === undefined ? 'is required (send {} for none)' : `must be an object of strings, got ${describe(i.input)}`),
     })
     .refine((m) => Object.keys(m).length <= MAX_METADATA_ENTRIES, { message: `must have at most ${MAX_METADATA_ENTRIES} entries` }),
   errors: z
-    .array(z.string({ error: 'errors must be strings' }).max(4096), {
+    .array(z.string({ error: 'errors must be strings' }).max(MAX_ENTRY_LENGTH), {
       error: (i) => (i.input === undefined ? 'is required (send [] for none)' : `must be an array of strings, got ${describe(i.input)}`),
     })
     .max(MAX_ERRORS, { message: `must have at most ${MAX_ERRORS} entries` }),
