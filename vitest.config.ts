@@ -1,7 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-/** Suites that stop or restart the one local Kafka or RabbitMQ broker: they run after the rest, one file at a time. */
-const KAFKA_SUITES = ['libs/bus/test/kafka*.test.ts', 'libs/alerts/test/amqp*.test.ts', 'apps/sentinel/test/services/**/*.test.ts'];
+/**
+ * Suites that stop or restart the one local Kafka or RabbitMQ broker, or load them (the benchmark smoke run):
+ * they run after the rest, one file at a time.
+ */
+const KAFKA_SUITES = ['libs/bus/test/kafka*.test.ts', 'libs/alerts/test/amqp*.test.ts', 'apps/sentinel/test/services/**/*.test.ts', 'bench/suite.test.ts'];
 /** The web console in Debian's Chromium (playwright-core): after the rest, one file at a time. */
 const BROWSER_SUITES = ['apps/console/test/**/*.test.ts'];
 

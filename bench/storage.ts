@@ -2,7 +2,7 @@
  * DuckDB storage benchmark: write throughput through `DuckDbStore.appendTelemetry` and the latency of the
  * queries the console runs, on a real file.
  *
- *   node --import tsx bench/storage.ts [rows]          (default 10,000,000 rows)
+ *   node --import tsx bench/storage.ts [rows]          (default 1,000,000 rows, BENCH_STORAGE_ROWS; 10,000,000 for the long variant)
  *
  * Telemetry is generated deterministically: 50 series (10 services × 5 models) round-robin over 30 days,
  * lognormal latency and tokens, 1 % errors, time to first token on 70 % of calls, random v4 event ids. It is written in
@@ -21,6 +21,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { seededRandom, type TelemetryEvent } from '@sentinel/contracts';
 import { DuckDbStore, type SeriesQuery } from '@sentinel/store';
+import { benchOptions, envNumber, type BenchOptions } from './lib/options.js';
+import { Samples, sectionMarkdown, type Section } from './lib/report.js';
 
 const SERVICES = 10;
 const MODELS = 5;
@@ -93,16 +95,28 @@ async function fileBytes(path: string): Promise<number> {
   return total;
 }
 
-export type Figures = Array<[label: string, value: number | string]>;
+export interface StorageResult {
+  rows: number;
+  batch: number;
+  checkpoint: string;
+  writeRowsPerSecond: number;
+  wallRowsPerSecond: number;
+  closeMs: number;
+  reopenMs: number;
+  fileMB: number;
+  bytesPerRow: number;
+  p95ByFiveMin: { p50: number; p95: number };
+  avgByHour: { p50: number; p95: number; source: string };
+  avgByHourRaw: { p50: number; p95: number };
+}
 
-export async function benchStorage(rows = 10_000_000): Promise<Figures> {
+/** One run: writes `rows` rows, closes, reopens and times the queries. */
+export async function benchStorage(rows = 1_000_000): Promise<StorageResult> {
   const batch = Number(process.env.BENCH_BATCH ?? 5_000);
   const dir = await mkdtemp(join(process.env.BENCH_DIR ?? tmpdir(), 'sentinel-storage-bench-'));
   const path = join(dir, 'bench.duckdb');
   // Retention off: the data set is in the past and must all stay for the queries.
   const options = { path, batchSize: batch, retentionDays: 0, checkpointThreshold: process.env.BENCH_CHECKPOINT };
-  const figures: Figures = [];
-  const round = (v: number, digits = 0) => Math.round(v * 10 ** digits) / 10 ** digits;
   try {
     let store = await DuckDbStore.open(options);
     const r = seededRandom(42);
@@ -139,47 +153,57 @@ export async function benchStorage(rows = 10_000_000): Promise<Figures> {
     const source = store.seriesSource(avgQuery(0));
     await store.close();
 
-    figures.push(
-      ['telemetry rows', rows],
-      ['rows per appendTelemetry call (= batchSize)', batch],
-      ['checkpoint threshold', process.env.BENCH_CHECKPOINT ?? '16MB (DuckDB default)'],
-      ['write rows/s (time inside appendTelemetry)', round((1000 * rows) / writeMs)],
-      ['write rows/s (wall, including generating the events)', round((1000 * rows) / wallMs)],
-      ['close ms (checkpoint)', round(closeMs)],
-      ['reopen ms', round(reopenMs)],
-      ['file MB (after close)', round((await fileBytes(path)) / 1e6, 1)],
-      ['bytes per row on disk', round((await fileBytes(path)) / rows, 1)],
-      [`24 h p95 latency by 5 min, one series of ${SERIES}: p50 ms (raw rows)`, round(p95.p50, 1)],
-      ['24 h p95 latency by 5 min: p95 ms', round(p95.p95, 1)],
-      [`30 d avg latency by 1 h, one series: p50 ms (auto: ${source})`, round(avgRollup.p50, 1)],
-      ['30 d avg latency by 1 h: p95 ms (auto)', round(avgRollup.p95, 1)],
-      ['30 d avg latency by 1 h: p50 ms (forced raw)', round(avgRaw.p50, 1)],
-      ['30 d avg latency by 1 h: p95 ms (forced raw)', round(avgRaw.p95, 1)],
-    );
-    return figures;
+    const bytes = await fileBytes(path);
+    return {
+      rows,
+      batch,
+      checkpoint: process.env.BENCH_CHECKPOINT ?? '16MB (DuckDB default)',
+      writeRowsPerSecond: (1000 * rows) / writeMs,
+      wallRowsPerSecond: (1000 * rows) / wallMs,
+      closeMs,
+      reopenMs,
+      fileMB: bytes / 1e6,
+      bytesPerRow: bytes / rows,
+      p95ByFiveMin: p95,
+      avgByHour: { ...avgRollup, source },
+      avgByHourRaw: avgRaw,
+    };
   } finally {
     if (process.env.BENCH_KEEP !== '1') await rm(dir, { recursive: true, force: true });
     else console.log(`kept ${path}`);
   }
 }
 
-export function formatFigures(title: string, figures: Figures): string {
-  const rows = figures.map(([k, v]) => `| ${k} | ${v.toLocaleString('en-US')} |`);
-  return [`\n${title}\n`, '| measure | value |', '| --- | ---: |', ...rows].join('\n');
-}
-
-export async function runStorageBench(rows = Number(process.env.BENCH_STORAGE_ROWS ?? 10_000_000)): Promise<void> {
-  const figures = await benchStorage(rows);
-  const batch = Number(process.env.BENCH_BATCH ?? 5_000);
-  console.log(
-    formatFigures(
-      `DuckDB storage, ${rows.toLocaleString('en-US')} telemetry rows (${SERIES} series over ${DAYS} days) in calls of ${batch.toLocaleString('en-US')}, node ${process.version}, query latencies over ${QUERY_RUNS} runs`,
-      figures,
-    ),
-  );
+export async function runStorage(options: BenchOptions = benchOptions(), log: (s: string) => void = (s) => console.error(s)): Promise<Section> {
+  const rows = envNumber('BENCH_STORAGE_ROWS', 1_000_000, 100_000, options);
+  const s = new Samples();
+  let last: StorageResult | null = null;
+  for (let r = 0; r < options.runs; r++) {
+    const x = await benchStorage(rows);
+    last = x;
+    log(`storage run ${r + 1}/${options.runs}: ${Math.round(x.writeRowsPerSecond).toLocaleString('en-US')} rows/s written, 24 h p95 query p50 ${x.p95ByFiveMin.p50.toFixed(1)} ms`);
+    s.add('write_rows', 'DuckDB write rows/s (time inside appendTelemetry)', 'rows/s', x.writeRowsPerSecond);
+    s.add('write_rows_wall', 'DuckDB write rows/s (wall, including generating the rows)', 'rows/s', x.wallRowsPerSecond);
+    s.add('query_p95_24h_p50', `24 h p95 of latency by 5 min, one series of ${SERIES}: p50 latency (raw rows)`, 'ms', x.p95ByFiveMin.p50);
+    s.add('query_p95_24h_p95', '24 h p95 of latency by 5 min: p95 latency', 'ms', x.p95ByFiveMin.p95);
+    s.add('query_avg_30d_p50', `30 d avg latency by 1 h, one series: p50 latency (${x.avgByHour.source})`, 'ms', x.avgByHour.p50);
+    s.add('query_avg_30d_p95', `30 d avg latency by 1 h: p95 latency (${x.avgByHour.source})`, 'ms', x.avgByHour.p95);
+    s.add('query_avg_30d_raw_p50', '30 d avg latency by 1 h: p50 latency, forced onto raw rows', 'ms', x.avgByHourRaw.p50);
+    s.add('reopen_ms', 'reopen of the file', 'ms', x.reopenMs);
+    s.add('bytes_per_row', 'bytes per row on disk', 'bytes', x.bytesPerRow);
+  }
+  return {
+    id: 'storage',
+    title: 'Storage: DuckDB',
+    figures: s.figures(),
+    notes: [
+      `${rows.toLocaleString('en-US')} telemetry rows per run (${SERIES} series over ${DAYS} days; BENCH_STORAGE_ROWS=10000000 for the 10 M variant) in awaited calls of ${(last?.batch ?? 0).toLocaleString('en-US')} rows (storage.duckdb.batchSize), checkpoint threshold ${last?.checkpoint}; each query ${QUERY_RUNS} times over different windows after a close and reopen.`,
+    ],
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const arg = process.argv[2];
-  await runStorageBench(arg === undefined ? undefined : Number(arg.replace(/[_,]/g, '')));
+  if (arg !== undefined) process.env.BENCH_STORAGE_ROWS = arg.replace(/[_,]/g, '');
+  console.log(sectionMarkdown(await runStorage()));
 }
