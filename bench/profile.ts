@@ -50,6 +50,8 @@ export interface AppProfile {
   windowSeconds: number;
   /** CPU time of the whole process (/proc/<pid>/stat utime + stime) over the window: 1.0 = one core all the time. */
   cores: number;
+  /** The same CPU by thread name, busiest first. */
+  threads: Array<{ name: string; cores: number }>;
   rssBytes: number;
   top: HotSpot[];
   groups: HotSpot[];
@@ -162,12 +164,38 @@ async function brokerPid(): Promise<number | undefined> {
   return undefined;
 }
 
-/** utime + stime of a process, in seconds. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+/** utime + stime of a process or thread from its stat file, in seconds. */
+async function statCpuSeconds(path: string): Promise<{ name: string; seconds: number }> {
+  const stat = await readFile(path, 'utf8').catch(() => '');
+  const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14 and 15 of /proc/<pid>/stat (1-based), counted here from field 3: clock ticks, 100 a second on Linux.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  // Fields 14 and 15 of the stat file (1-based), counted here from field 3: clock ticks, 100 a second on Linux.
+  return { name, seconds: (Number(fields[11]) + Number(fields[12])) / 100 };
+}
+
+/**
+ * CPU seconds of a process by thread name (/proc/<pid>/task/<tid>/stat): the JavaScript thread is the
+ * one named after the process, the others are V8's (GC, compiler), libuv's pool (which runs DuckDB's
+ * queries) and native libraries' own threads; only the JavaScript thread shows in a --cpu-prof profile.
+ */
+async function threadCpu(pid: number): Promise<Map<string, number>> {
+  const byName = new Map<string, number>();
+  const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  for (const tid of tids) {
+    const { name, seconds } = await statCpuSeconds(`/proc/${pid}/task/${tid}/stat`);
+    const key = tid === String(pid) ? `${name} (main)` : name.replace(/[\d_-]+$/, '');
+    byName.set(key, (byName.get(key) ?? 0) + seconds);
+  }
+  return byName;
+}
+
+/** Thread CPU over the window: `after` minus `before`, per thread name (a thread gone meanwhile is not counted). */
+function threadDelta(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  return new Map([...after].map(([name, s]) => [name, s - (before.get(name) ?? 0)]));
+}
+
+async function cpuSeconds(pid: number): Promise<number> {
+  return (await statCpuSeconds(`/proc/${pid}/stat`)).seconds;
 }
 
 export async function runProfile(): Promise<AppProfile[]> {
@@ -183,6 +211,7 @@ export async function runProfile(): Promise<AppProfile[]> {
   const pids = new Map<number, string>();
   const rss = new Map<number, number>();
   const cpu = new Map<number, number>();
+  const threads = new Map<number, Map<string, number>>();
   let machineCores = Number.NaN;
   try {
     await rig.start();
@@ -196,6 +225,7 @@ export async function runProfile(): Promise<AppProfile[]> {
     if (broker) pids.set(broker, 'kafka broker (JVM)');
     pids.set(process.pid, 'bench (load generator, lag monitor)');
     for (const pid of pids.keys()) cpu.set(pid, await cpuSeconds(pid));
+    for (const pid of pids.keys()) threads.set(pid, await threadCpu(pid));
     const m0 = await machineJiffies();
     const from = nowUs();
     await sleep((seconds - 1) * 1_000);
@@ -203,6 +233,7 @@ export async function runProfile(): Promise<AppProfile[]> {
     const m1 = await machineJiffies();
     machineCores = (cpus().length * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total);
     for (const pid of pids.keys()) cpu.set(pid, (await cpuSeconds(pid)) - cpu.get(pid)!);
+    for (const pid of pids.keys()) threads.set(pid, threadDelta(threads.get(pid)!, await threadCpu(pid)));
     for (const pid of pids.keys()) rss.set(pid, await rssBytes(pid));
     const s = await step;
     console.error(`profile: ${s.why}; achieved ${Math.round(s.load.achievedRate).toLocaleString('en-US')}/s`);
@@ -219,7 +250,8 @@ export async function runProfile(): Promise<AppProfile[]> {
     const profile = JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile;
     const s = summarise(profile, window[0], window[1], topN);
     const windowSeconds = (window[1] - window[0]) / 1e6;
-    out.push({ app, pid, windowSeconds, cores: Math.round((100 * (cpu.get(pid) ?? Number.NaN)) / windowSeconds) / 100, rssBytes: rss.get(pid) ?? Number.NaN, top: s.top, groups: s.groups });
+    const byThread = [...(threads.get(pid) ?? [])].filter(([, sec]) => sec > 0).sort((a, b) => b[1] - a[1]).map(([name, sec]) => ({ name, cores: Math.round((100 * sec) / windowSeconds) / 100 }));
+    out.push({ app, pid, windowSeconds, cores: Math.round((100 * (cpu.get(pid) ?? Number.NaN)) / windowSeconds) / 100, threads: byThread, rssBytes: rss.get(pid) ?? Number.NaN, top: s.top, groups: s.groups });
   }
   out.sort((a, b) => a.app.localeCompare(b.app));
   const windowSeconds = (window[1] - window[0]) / 1e6;
@@ -231,6 +263,7 @@ export async function runProfile(): Promise<AppProfile[]> {
   console.log(`| the whole machine (every process, /proc/stat) | ${machineCores.toFixed(2)} of ${cpus().length} |`);
   for (const p of out) {
     console.log(`\n### ${p.app} (pid ${p.pid}): ${p.cores} cores of CPU over ${p.windowSeconds.toFixed(1)} s, RSS ${Math.round(p.rssBytes / 2 ** 20)} MiB\n`);
+    console.log(`By thread: ${p.threads.map((t) => `${t.name} ${t.cores}`).join(', ')}\n`);
     console.log('| function | where (caller in user code, for natives) | self ms | % of samples |\n| --- | --- | ---: | ---: |');
     for (const h of p.top) console.log(`| ${h.name} | ${h.via ? `← ${h.via}` : h.where} | ${h.selfMs} | ${h.percent} |`);
     console.log('\n| package / library | self ms | % of samples |\n| --- | ---: | ---: |');

@@ -51,8 +51,11 @@ export class DetectionService {
   private consumer: Consumer | null = null;
   private readonly events: ModelCounter;
   private unregisterCheckpointAge: (() => void) | null = null;
-  /** Batches being handled: a checkpoint must not catch a shard that learned a batch whose offset is not yet recorded. */
-  private processing = 0;
+  /**
+   * Batches being handled, by partition (the bus hands several partitions' batches at once): a checkpoint
+   * must not catch a shard that learned a batch whose offset is not yet recorded.
+   */
+  private readonly processing = new Map<number, Promise<void>>();
   private idleTimer: NodeJS.Timeout | undefined;
   private idleCheckpoints: Promise<void> = Promise.resolve();
 
@@ -134,6 +137,7 @@ export class DetectionService {
   private async revoke(partitions: number[]): Promise<void> {
     await this.idleCheckpoints;
     for (const p of partitions) {
+      await this.processing.get(p);
       const held = this.shards.get(p);
       if (held) {
         await this.checkpoint(p, held);
@@ -153,7 +157,7 @@ export class DetectionService {
   /** Saves the shards with unsaved progress whose checkpoint is older than the interval, between batches only. */
   private async checkpointIdle(): Promise<void> {
     for (const [partition, held] of this.shards) {
-      if (this.processing > 0) return;
+      if (this.processing.size > 0) return;
       if (held.nextOffset !== held.checkpointedOffset && this.now() - held.checkpointedAt >= this.checkpointIntervalMs()) {
         await this.checkpoint(partition, held).catch((err: unknown) => this.options.logger.warn({ err, partition }, 'idle checkpoint failed; retried at the next interval'));
       }
@@ -169,11 +173,13 @@ export class DetectionService {
   }
 
   private async process(batch: RecordBatch): Promise<void> {
-    this.processing++;
+    const run = this.processBatch(batch);
+    const settled = run.catch(() => undefined);
+    this.processing.set(batch.partition, settled);
     try {
-      await this.processBatch(batch);
+      await run;
     } finally {
-      this.processing--;
+      if (this.processing.get(batch.partition) === settled) this.processing.delete(batch.partition);
     }
   }
 

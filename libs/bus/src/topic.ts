@@ -50,6 +50,12 @@ export interface ConsumeOptions extends RebalanceListener {
    * passes a fixed name, so the label keeps a bounded set of values across restarts.
    */
   lagLabel?: string;
+  /**
+   * For a consumer that values throughput over latency (storage): a fetch waits up to `maxWaitMs` for
+   * `minBytes` of records, so batches are fewer and larger. Without it a fetch answers as soon as any
+   * record is there. The in-memory bus has no fetches and ignores it.
+   */
+  batching?: { minBytes: number; maxWaitMs: number };
 }
 
 export interface Consumer {

@@ -138,6 +138,56 @@ describe('KafkaBus', () => {
     await Promise.all([ca.stop(), cb.stop()]);
   }, 60_000);
 
+  it('keeps per-key order across a publish larger than one produce request', async () => {
+    const topic = bus.topic(name('large'));
+    const keys = ['a', 'b', 'c'];
+    await topic.publish(range(0, 2_500).map((n) => ({ key: keys[n % 3]!, value: Buffer.from(String(n)) })));
+    const got: ConsumedRecord[] = [];
+    const c = await topic.consume({ group: name('large-g'), handler: async (b) => void got.push(...b.records) });
+    await eventually(() => got.length >= 2_500, 'the 2,500 records');
+    for (const key of keys) expect(values(got.filter((r) => r.key === key))).toEqual(range(0, 2_500).filter((n) => keys[n % 3] === key));
+    await c.stop();
+  }, 60_000);
+
+  it('handles the batches of one fetch at the same time, each partition committed', async () => {
+    const topic = bus.topic(name('concurrent'));
+    const group = name('concurrent-g');
+    const keyA = 'a';
+    const keyB = keyOnNewPartition([partitionFor(keyA, PARTITIONS)]);
+    await topic.publish([keyA, keyB].flatMap((key) => range(0, 5).map((n) => ({ key, value: Buffer.from(String(n)) }))));
+    // Each handler waits for the other partition's: handled one after the other, neither would ever see both.
+    const arrived = new Set<string>();
+    let bothArrived!: () => void;
+    const barrier = new Promise<void>((r) => (bothArrived = r));
+    const sawBoth: boolean[] = [];
+    const c = await topic.consume({
+      group,
+      handler: async (b) => {
+        arrived.add(b.records[0]!.key);
+        if (arrived.size === 2) bothArrived();
+        sawBoth.push(await Promise.race([barrier.then(() => true), sleep(10_000).then(() => false)]));
+      },
+    });
+    await eventually(() => sawBoth.length >= 2, 'both partitions handled');
+    expect(sawBoth.slice(0, 2)).toEqual([true, true]);
+    for (const key of [keyA, keyB]) await eventually(async () => (await committed(group, topic.name, partitionFor(key, PARTITIONS))) === '5', `partition of ${key} committed`);
+    await c.stop();
+  }, 60_000);
+
+  it('with batching, lets a fetch wait for more records: records sent apart arrive in one or two batches', async () => {
+    const topic = bus.topic(name('batching'));
+    const sizes: number[] = [];
+    const c = await topic.consume({ group: name('batching-g'), batching: { minBytes: 1024 * 1024, maxWaitMs: 3_000 }, handler: async (b) => void sizes.push(b.records.length) });
+    for (let n = 0; n < 6; n++) {
+      await topic.publish([{ key: 'k', value: Buffer.from(String(n)) }]);
+      await sleep(50);
+    }
+    await eventually(() => sizes.reduce((a, b) => a + b, 0) >= 6, 'the six records');
+    // Without batching a fetch answers at the first record: six records 50 ms apart would come one by one.
+    expect(sizes.length).toBeLessThanOrEqual(2);
+    await c.stop();
+  }, 60_000);
+
   it('publishes gzip-compressed batches', async () => {
     const gzip = await KafkaBus.connect({ brokers: BROKERS, clientId: `bus-test-gzip-${RUN}`, partitions: PARTITIONS, compression: 'gzip', logger });
     try {

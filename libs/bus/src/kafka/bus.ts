@@ -28,6 +28,12 @@ const PUBLISH_RETRIES = 20;
 /** Long polls end after this: bounds how late a member notices a rebalance or finishes stopping. */
 const MAX_FETCH_WAIT_MS = 1_000;
 const TOPIC_CREATE_ATTEMPTS = 10;
+/**
+ * Records per produce request. kafkajs groups a send's records by partition by copying each partition's
+ * array once per record (groupMessagesPerPartition): quadratic in a send's size, 17 % of ingestion's CPU
+ * on sends of tens of thousands of records. Sends of this size keep it to ~40 copies a record.
+ */
+const SEND_CHUNK = 1_000;
 const CHECK_TIMEOUT_MS = 3_000;
 
 /** The Bus on Apache Kafka via kafkajs: keyed partitions, consumer groups, idempotent acks=all publishing. */
@@ -159,17 +165,12 @@ export class KafkaBus implements Bus {
   private async publish(topic: string, records: OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
     await this.ensureTopics([topic]);
-    await this.producer.send({
-      topic,
-      acks: -1,
-      compression: this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-      messages: withTraceContext(records).map((r) => ({
-        key: r.key,
-        value: r.value,
-        headers: r.headers,
-        partition: partitionFor(r.key, this.partitions),
-      })),
-    });
+    const messages = withTraceContext(records).map((r) => ({ key: r.key, value: r.value, headers: r.headers, partition: partitionFor(r.key, this.partitions) }));
+    const compression = this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    // One after the other: with one request in flight, the order of a key's records is the order of the sends.
+    for (let from = 0; from < messages.length; from += SEND_CHUNK) {
+      await this.producer.send({ topic, acks: -1, compression, messages: messages.slice(from, from + SEND_CHUNK) });
+    }
   }
 
   private async consume(topic: string, options: ConsumeOptions): Promise<Consumer> {
@@ -179,7 +180,8 @@ export class KafkaBus implements Bus {
       groupId: options.group,
       sessionTimeout: this.sessionTimeoutMs,
       heartbeatInterval: this.heartbeatIntervalMs,
-      maxWaitTimeInMs: MAX_FETCH_WAIT_MS,
+      maxWaitTimeInMs: options.batching?.maxWaitMs ?? MAX_FETCH_WAIT_MS,
+      minBytes: options.batching?.minBytes ?? 1,
       allowAutoTopicCreation: false,
       retry: RETRY,
     });
@@ -188,6 +190,8 @@ export class KafkaBus implements Bus {
       topic,
       options,
       heartbeatIntervalMs: this.heartbeatIntervalMs,
+      // Every partition of a fetch at once: each partition's batches still come in order.
+      partitionsConsumedConcurrently: this.partitions,
       watermarks: (t) => this.watermarks(t),
       logger: this.options.logger,
     });

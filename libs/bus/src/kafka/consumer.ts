@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConsumerCrashEvent, ConsumerGroupJoinEvent, ConsumerRunConfig, EachBatchPayload, Consumer as KafkaConsumer } from 'kafkajs';
 import type { Logger } from '@sentinel/observability';
 import type { ConsumeOptions, Consumer } from '../topic.js';
+import { OffsetCommits } from './commits.js';
 import { toConsumedRecord } from './records.js';
 import { ConsumerLagGauge, partitionLag } from '../lag.js';
 
@@ -17,6 +18,8 @@ export interface TopicConsumerSettings {
   topic: string;
   options: ConsumeOptions;
   heartbeatIntervalMs: number;
+  /** Partitions whose batches are handled at the same time (each partition's batches stay in order). */
+  partitionsConsumedConcurrently: number;
   watermarks: Watermarks;
   logger: Logger;
 }
@@ -47,13 +50,17 @@ export class KafkaTopicConsumer implements Consumer {
   private readonly position = new Map<number, string>();
   private readonly failures = new Map<number, number>();
   private queue: Promise<void> = Promise.resolve();
-  private inFlight: Promise<void> = Promise.resolve();
+  /** Batches being handled: up to one per partition. */
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly stopping = new AbortController();
   private stopped: Promise<void> | null = null;
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly runConfig: ConsumerRunConfig;
   /** Updated after every batch from the fetch's high watermark: no extra request to the broker. */
   private readonly lag: ConsumerLagGauge;
+  private readonly commits: OffsetCommits;
+  /** The commit call of the latest batch: every batch of a run commits through the same consumer group. */
+  private commitOffsets: EachBatchPayload['commitOffsetsIfNecessary'] | null = null;
 
   constructor(private readonly settings: TopicConsumerSettings) {
     this.consumer = settings.consumer;
@@ -61,12 +68,18 @@ export class KafkaTopicConsumer implements Consumer {
     this.options = settings.options;
     this.lag = new ConsumerLagGauge(settings.options.lagLabel ?? settings.options.group, settings.topic);
     this.log = settings.logger.child({ topic: settings.topic, group: settings.options.group });
+    this.commits = new OffsetCommits((partitions) => this.commitOffsets!({ topics: [{ topic: this.topic, partitions }] }));
     this.runConfig = {
       autoCommit: false,
       eachBatchAutoResolve: false,
+      // One partition at a time would leave the process idle while each batch waits for its writes and its
+      // commit; handled together, the batches of one fetch also reach a store's group commit together.
+      partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently,
       eachBatch: (payload) => {
         const run = this.onBatch(payload);
-        this.inFlight = run.catch(() => undefined);
+        const settled = run.catch(() => undefined);
+        this.inFlight.add(settled);
+        void settled.then(() => this.inFlight.delete(settled));
         return run;
       },
     };
@@ -95,7 +108,7 @@ export class KafkaTopicConsumer implements Consumer {
     } catch {
       // Not running (between a crash and its restart): there is nothing to pause.
     }
-    await this.inFlight;
+    await Promise.all(this.inFlight);
     // Every handled batch was committed before the next one started, so only the revocation is left.
     // It runs while this member still owns its partitions: nobody else starts on them before it resolves.
     this.assigned = new Set();
@@ -203,7 +216,8 @@ export class KafkaTopicConsumer implements Consumer {
       }
       this.failures.delete(partition);
       // Commit before resolving: if the commit fails, the batch is delivered again rather than lost.
-      await commitOffsetsIfNecessary({ topics: [{ topic: this.topic, partitions: [{ partition, offset: nextOffset }] }] });
+      this.commitOffsets = commitOffsetsIfNecessary;
+      await this.commits.commit(partition, nextOffset);
       resolveOffset(last);
       this.position.set(partition, nextOffset);
       this.lag.set(partition, partitionLag(batch.highWatermark, nextOffset));
