@@ -154,12 +154,12 @@ async function machineJiffies(): Promise<{ busy: number; total: number }> {
   return { busy: total - idle, total };
 }
 
-/** The Kafka broker's JVM (kafka.Kafka), to count its CPU next to the apps'. */
-async function brokerPid(): Promise<number | undefined> {
+/** The first process whose command line holds `needle`: the brokers, to count their CPU next to the apps'. */
+async function pidOf(needle: string): Promise<number | undefined> {
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(entry)) continue;
     const cmd = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmd.includes('kafka.Kafka')) return Number(entry);
+    if (cmd.includes(needle)) return Number(entry);
   }
   return undefined;
 }
@@ -221,8 +221,10 @@ export async function runProfile(): Promise<AppProfile[]> {
     console.error(`profile: ${rate.toLocaleString('en-US')} events/s for ${seconds} s`);
     const step = rig.step('raw', rate, 0, seconds, 60);
     await sleep(1_000);
-    const broker = await brokerPid();
+    const broker = await pidOf('kafka.Kafka');
     if (broker) pids.set(broker, 'kafka broker (JVM)');
+    const redis = await pidOf('redis-server');
+    if (redis) pids.set(redis, 'redis-server');
     pids.set(process.pid, 'bench (load generator, lag monitor)');
     for (const pid of pids.keys()) cpu.set(pid, await cpuSeconds(pid));
     for (const pid of pids.keys()) threads.set(pid, await threadCpu(pid));

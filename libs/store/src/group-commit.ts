@@ -11,8 +11,8 @@ interface Waiting<T> {
 
 /**
  * Gathers rows from many callers into few large writes, without a timer: when no write runs, rows are
- * written at once; while one runs, the rows that arrive meanwhile wait and go together in the next. So an
- * idle store adds no latency and a busy one writes big batches. Each caller's promise settles with the
+ * written at the next turn of the event loop; while one runs, the rows that arrive meanwhile wait and go
+ * together in the next. So an idle store adds no latency to speak of and a busy one writes big batches. Each caller's promise settles with the
  * write that carried its rows, so a consumer that commits its offset afterwards never commits an
  * unwritten row. Writes never overlap.
  */
@@ -39,8 +39,9 @@ export class GroupCommit<T> {
   }
 
   private async run(): Promise<void> {
-    // Callers in the same tick (several partitions' batches) join the first write.
-    await Promise.resolve();
+    // Callers until the event loop turns (the batches of every partition of one fetch) join the first
+    // write: a DuckDB baseline upsert costs 4x as much in twelve writes as in one.
+    await new Promise((r) => setImmediate(r));
     while (this.waiting.length > 0) {
       const group: Waiting<T>[] = [];
       let size = 0;
