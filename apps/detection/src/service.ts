@@ -57,6 +57,9 @@ export class DetectionService {
    */
   private readonly processing = new Map<number, Promise<void>>();
   private idleTimer: NodeJS.Timeout | undefined;
+  /** When the last checkpoint was taken: checkpoints of different partitions are spread over the interval. */
+  private lastCheckpointAt = -Infinity;
+  private baselinePublish: Promise<void> | null = null;
   private idleCheckpoints: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: DetectionServiceOptions) {
@@ -90,6 +93,7 @@ export class DetectionService {
     await this.idleCheckpoints;
     await this.consumer?.stop();
     this.consumer = null;
+    await this.baselinePublish;
     await this.baselines.publishChanged(this.heldShards(), true);
     this.unregisterCheckpointAge?.();
     this.unregisterCheckpointAge = null;
@@ -136,6 +140,7 @@ export class DetectionService {
 
   private async revoke(partitions: number[]): Promise<void> {
     await this.idleCheckpoints;
+    await this.baselinePublish;
     for (const p of partitions) {
       await this.processing.get(p);
       const held = this.shards.get(p);
@@ -169,6 +174,7 @@ export class DetectionService {
     const nextOffset = held.nextOffset;
     await this.options.checkpoints.save(partition, { snapshot: held.shard.snapshot(), nextOffset });
     held.checkpointedAt = this.now();
+    this.lastCheckpointAt = held.checkpointedAt;
     held.checkpointedOffset = nextOffset;
   }
 
@@ -201,9 +207,36 @@ export class DetectionService {
       for (const a of found) pipelineMetrics.anomalies.inc({ severity: a.severity, type: a.anomaly_type, method: a.detection_method });
     }
     held.nextOffset = batch.nextOffset;
-    await this.baselines.publishChanged(this.heldShards());
-    if (this.now() - held.checkpointedAt >= this.checkpointIntervalMs()) await this.checkpoint(batch.partition, held);
+    this.publishBaselines();
+    if (this.checkpointDue(held)) await this.checkpoint(batch.partition, held);
     this.updateSeriesGauge();
+  }
+
+  /**
+   * Beside the batch path: a publish of every series is thousands of records, and neither the batch's
+   * commit nor the anomalies of the batches behind it should wait for it. One at a time; a failed one is
+   * retried at the next interval (the publisher records only what the bus took).
+   */
+  private publishBaselines(): void {
+    this.baselinePublish ??= this.baselines
+      .publishChanged(this.heldShards())
+      .then(
+        () => undefined,
+        (err: unknown) => this.options.logger.warn({ err }, 'baseline publish failed; retried at the next interval'),
+      )
+      .finally(() => (this.baselinePublish = null));
+  }
+
+  /**
+   * A shard is due once its checkpoint is an interval old, and the shards take turns (one per interval ÷
+   * shards): taken together, the snapshots of every shard would hold the event loop, and every batch of
+   * the fetch, for tens of milliseconds at once. One two intervals old waits for no turn.
+   */
+  private checkpointDue(held: HeldShard): boolean {
+    const now = this.now();
+    const interval = this.checkpointIntervalMs();
+    const age = now - held.checkpointedAt;
+    return age >= 2 * interval || (age >= interval && now - this.lastCheckpointAt >= interval / Math.max(1, this.shards.size));
   }
 
   private updateSeriesGauge(): void {

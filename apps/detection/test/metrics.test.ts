@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { TOPICS, TelemetryEventSchema, encodeJson, sampleTelemetry, shardKey, type TelemetryEvent } from '@sentinel/contracts';
-import { MemoryBus } from '@sentinel/bus';
+import { MemoryBus, partitionFor } from '@sentinel/bus';
 import { BaselineShard, DetectionConfigSchema } from '@sentinel/detection';
 import { registry } from '@sentinel/observability';
 import type { Checkpoint, CheckpointStore } from '@sentinel/state';
@@ -104,6 +104,40 @@ describe('DetectionService metrics', () => {
     await until(() => checkpoints.saved.get(0)!.nextOffset !== first, 'the idle partition to be checkpointed', 5_000, 10);
     expect(BigInt(checkpoints.saved.get(0)!.nextOffset)).toBe(BigInt(first) + 10n);
     expect((await metric('sentinel_checkpoint_age_seconds'))[0]!.value).toBe(0);
+    await service.stop();
+    await bus.close();
+  });
+
+  it('takes the partitions’ checkpoints in turns across the interval, and an overdue one at once', async () => {
+    const bus = new MemoryBus(8);
+    let clock = 1_000_000;
+    const saves: number[] = [];
+    const checkpoints = new (class extends MapCheckpoints {
+      override async save(partition: number, checkpoint: Checkpoint): Promise<void> {
+        saves.push(partition);
+        await super.save(partition, checkpoint);
+      }
+    })();
+    const service = new DetectionService({ bus, config, logger, checkpoints, checkpointIntervalMs: 8_000, baselineIntervalMs: 60_000, now: () => clock });
+    await service.start();
+    const telemetry = bus.topic(TOPICS.telemetry);
+    const round = async (from: number) => {
+      saves.length = 0;
+      await telemetry.publish(events.slice(from, from + 30).map((e) => ({ key: shardKey(e), value: encodeJson(e) })));
+      await until(() => bus.lag(TOPICS.telemetry) === 0, 'detection to drain the round', 5_000, 5);
+      return [...saves];
+    };
+    const busy = new Set(events.slice(0, 30).map((e) => partitionFor(shardKey(e), 8)));
+    expect(busy.size).toBeGreaterThan(1);
+    // An interval later, every shard is due, but only one takes its turn in this instant.
+    clock += 8_000;
+    expect(await round(0)).toHaveLength(1);
+    // An eighth of the interval later (8 shards), the next one.
+    clock += 1_000;
+    expect(await round(30)).toHaveLength(1);
+    // Two intervals without a checkpoint: every shard that learned something is saved at once.
+    clock += 16_000;
+    expect(new Set(await round(60))).toEqual(busy);
     await service.stop();
     await bus.close();
   });
