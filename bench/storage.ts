@@ -6,7 +6,7 @@
  *
  * Telemetry is generated deterministically: 50 series (10 services × 5 models) round-robin over 30 days,
  * lognormal latency and tokens, 1 % errors, time to first token on 70 % of calls, random v4 event ids. It is written in
- * production-sized calls (BENCH_BATCH rows, default 5,000 = the config's `storage.duckdb.batchSize`), each
+ * production-sized calls (BENCH_BATCH rows, default the config's `storage.duckdb.batchSize`, 20,000), each
  * awaited, so the figure is what one storage consumer sustains. Then the file is closed and reopened (the
  * reopen time is printed), and each query runs N = 30 times over different windows:
  * - the 24 h p95 of latency by 5 min for one (service, model): percentiles always read raw rows;
@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { seededRandom, type TelemetryEvent } from '@sentinel/contracts';
+import { SentinelConfigSchema } from '@sentinel/config';
 import { DuckDbStore, type SeriesQuery } from '@sentinel/store';
 import { benchOptions, envNumber, type BenchOptions } from './lib/options.js';
 import { Samples, sectionMarkdown, type Section } from './lib/report.js';
@@ -112,7 +113,7 @@ export interface StorageResult {
 
 /** One run: writes `rows` rows, closes, reopens and times the queries. */
 export async function benchStorage(rows = 1_000_000): Promise<StorageResult> {
-  const batch = Number(process.env.BENCH_BATCH ?? 5_000);
+  const batch = Number(process.env.BENCH_BATCH ?? SentinelConfigSchema.parse({}).storage.duckdb.batchSize);
   const dir = await mkdtemp(join(process.env.BENCH_DIR ?? tmpdir(), 'sentinel-storage-bench-'));
   const path = join(dir, 'bench.duckdb');
   // Retention off: the data set is in the past and must all stay for the queries.
