@@ -13,21 +13,20 @@
  *
  *   node --import tsx bench/alerting.ts
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { connect as amqpConnect } from 'amqplib';
 import pino from 'pino';
 import { sampleAnomaly } from '@sentinel/contracts';
 import { AlertRouter, AmqpAlertPublisher, MemoryAlertState, WebhookDispatcher, alertRoutingKey, generateWebhookSecret, type AlertState } from '@sentinel/alerts';
 import { RedisAlertState, connectRedis } from '@sentinel/state';
-import { benchOptions, envNumber, sleep, type BenchOptions } from './lib/options.js';
+import { benchOptions, envNumber, type BenchOptions } from './lib/options.js';
 import { Samples, sectionMarkdown, target, type Section } from './lib/report.js';
 import { RABBITMQ_URL, REDIS_URL, cleanupNamespace, ensureBrokers, freshNamespace } from './lib/services.js';
+import { acquireAmqpLock } from '../testing/amqp-lock.js';
 
 export const TARGET_WEBHOOKS_PER_SECOND = 5_000;
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const AMQP_BATCH = 500;
 
 export interface WebhookRun {
@@ -64,41 +63,13 @@ export async function benchWebhooks(kind: 'memory' | 'redis', alerts: number): P
   }
 }
 
-/** The lock libs/alerts/test/amqp.test.ts takes while it stops, starts or alarms the broker (an atomic mkdir holding a pid). */
-async function withAmqpLock<T>(run: () => Promise<T>, waitMs = 180_000): Promise<T> {
-  const dir = `${ROOT}.cache/rabbitmq`;
-  const lock = `${dir}/amqp-test.lock`;
-  mkdirSync(dir, { recursive: true });
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(`${lock}/pid`, String(process.pid));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    let holder = 0;
-    try {
-      holder = Number(readFileSync(`${lock}/pid`, 'utf8'));
-    } catch {
-      // just created, pid not written yet
-    }
-    let alive = false;
-    try {
-      if (holder > 0) process.kill(holder, 0);
-      alive = holder > 0;
-    } catch {
-      alive = false;
-    }
-    if (holder > 0 && !alive) rmSync(lock, { recursive: true, force: true });
-    else if (Date.now() > deadline) throw new Error(`the RabbitMQ test lock ${lock} was held for ${waitMs / 1000} s`);
-    else await sleep(200);
-  }
+/** Inside the RabbitMQ lock, for at most 3 min of waiting for it. */
+async function withAmqpLock<T>(run: () => Promise<T>): Promise<T> {
+  const release = await acquireAmqpLock(180_000);
   try {
     return await run();
   } finally {
-    rmSync(lock, { recursive: true, force: true });
+    release();
   }
 }
 

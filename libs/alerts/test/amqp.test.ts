@@ -2,13 +2,13 @@
 // (scripts/rabbitmq-restart.sh) or raise its memory alarm, so nothing else may rely on that broker while
 // this file runs; a lock keeps two runs of this file (e.g. two `make test` at once) from overlapping.
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Writable } from 'node:stream';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { acquireAmqpLock } from '../../../testing/amqp-lock.js';
 import { portOpen } from '../../../testing/port.js';
 import { AmqpAlertPublisher, AmqpPublishError, alertRoutingKey, redactUrl, topicWord, type AmqpAlertMessage } from '../src/amqp.js';
 
@@ -29,38 +29,7 @@ async function ctl(...args: string[]): Promise<void> {
   await run('bash', [`${ROOT}/scripts/rabbitmqctl.sh`, '-q', ...args], { cwd: ROOT, timeout: 30_000 });
 }
 
-const LOCK = `${ROOT}/.cache/rabbitmq/amqp-test.lock`;
-
-/** Cross-process lock (an atomic mkdir holding our pid); a lock whose holder died is taken over. */
-async function acquireLock(): Promise<void> {
-  mkdirSync(`${ROOT}/.cache/rabbitmq`, { recursive: true });
-  for (;;) {
-    try {
-      mkdirSync(LOCK);
-      writeFileSync(`${LOCK}/pid`, String(process.pid));
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    let holder = 0;
-    try {
-      holder = Number(readFileSync(`${LOCK}/pid`, 'utf8'));
-    } catch {
-      /* just created, pid not written yet */
-    }
-    if (holder > 0 && !alive(holder)) rmSync(LOCK, { recursive: true, force: true });
-    else await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+let releaseLock: (() => void) | null = null;
 
 const publishers: AmqpAlertPublisher[] = [];
 const connections: ChannelModel[] = [];
@@ -104,7 +73,7 @@ function alert(id: string, severity: string, type: string): AmqpAlertMessage {
 }
 
 beforeAll(async () => {
-  await acquireLock();
+  releaseLock = await acquireAmqpLock();
   if (!(await portOpen('127.0.0.1', 5672))) await broker('start');
   // A run killed during the memory-alarm test would leave the node refusing all publishes.
   await ctl('set_vm_memory_high_watermark', '0.4');
@@ -124,7 +93,7 @@ afterAll(async () => {
     await ch.deleteExchange(`${NAMESPACE}.sentinel.alerts`);
     await conn.close();
   } finally {
-    rmSync(LOCK, { recursive: true, force: true });
+    releaseLock?.();
   }
 }, 120_000);
 
