@@ -2,7 +2,7 @@
  * Alerting throughput.
  *
  * - Webhooks: BENCH_ALERTS anomalies routed into the outbox (silences, dedup, fan-out), then signed
- *   (Standard Webhooks, HMAC-SHA256) deliveries to a local HTTP receiver answering 204 until the outbox is
+ *   (Standard Webhooks, HMAC-SHA256) deliveries to a local HTTP receiver (a process of its own) answering 204 until the outbox is
  *   empty, with the in-process alert state (`sentinel all`) and with Redis (services mode: every alerting
  *   process shares it). Deliveries/s counts from the first claim to the empty outbox.
  * - RabbitMQ: BENCH_AMQP_MESSAGES alerts published with publisher confirms through libs/alerts
@@ -13,8 +13,7 @@
  *
  *   node --import tsx bench/alerting.ts
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { connect as amqpConnect } from 'amqplib';
 import pino from 'pino';
@@ -34,11 +33,28 @@ export interface WebhookRun {
   deliveredPerSecond: number;
 }
 
+/**
+ * The receiver runs in a process of its own, as a subscriber's endpoint would: in the bench's process it
+ * took about half of the one thread the dispatcher has (parsing every request). It exits with its stdin.
+ */
+const RECEIVER = `const s = require('node:http').createServer((q, r) => q.resume().on('end', () => r.writeHead(204).end()));
+s.listen(0, '127.0.0.1', () => process.stdout.write(s.address().port + '\\n'));
+process.stdin.on('end', () => process.exit(0)).resume();`;
+
+async function startReceiverProcess(): Promise<{ url: string; close: () => void }> {
+  const child = spawn(process.execPath, ['-e', RECEIVER], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the webhook receiver exited with ${code}`)));
+    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+  });
+  return { url: `http://127.0.0.1:${port}/hook`, close: () => child.stdin.end() };
+}
+
 export async function benchWebhooks(kind: 'memory' | 'redis', alerts: number): Promise<WebhookRun> {
   const logger = pino({ level: 'warn' });
-  const server = createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  const receiver = await startReceiverProcess();
+  const url = receiver.url;
   const namespace = freshNamespace('alert');
   const redis = kind === 'redis' ? await connectRedis({ url: REDIS_URL, logger }) : null;
   try {
@@ -57,7 +73,7 @@ export async function benchWebhooks(kind: 'memory' | 'redis', alerts: number): P
     if (delivered === 0) throw new Error('nothing was delivered');
     return { routedPerSecond: alerts / routeS, deliveredPerSecond: alerts / deliverS };
   } finally {
-    server.close();
+    receiver.close();
     await redis?.quit();
     if (redis) await cleanupNamespace(namespace);
   }

@@ -6,6 +6,9 @@ import { sendWebhook } from './webhook-sender.js';
 import { traceWebhookAttempt } from './tracing.js';
 import type { AlertState, Delivery, DeliveryAttempt, Subscription } from './state/alert-state.js';
 
+/** Claims of one dispatchDue pass at most, so that a pass under sustained load still ends (for stop()). */
+const CLAIMS_PER_PASS = 16;
+
 export interface WebhookDispatcherOptions {
   timeoutMs: number;
   retry: BackoffPolicy;
@@ -37,24 +40,59 @@ export class WebhookDispatcher {
     this.random = options.random ?? Math.random;
   }
 
-  /** One pass over due deliveries; true when there may be more due right now. */
+  /**
+   * One pass over due deliveries; true when there may be more due right now.
+   *
+   * `concurrency` attempts stay in flight across claims: the next claim is made while the last few
+   * deliveries of the one before are still being attempted, up to CLAIMS_PER_PASS claims a pass. So a
+   * slow endpoint holds up its own attempt, not the deliveries claimed after it, and the workers do not
+   * sit idle behind each claim's stragglers.
+   */
   async dispatchDue(): Promise<boolean> {
     const { concurrency, timeoutMs } = this.options;
     const limit = concurrency * 4;
-    // The lease outlives the slowest pass, so no other dispatcher takes a delivery still in flight.
-    const leaseMs = Math.ceil(limit / concurrency) * timeoutMs + 30_000;
-    const due = await this.state.deliveries.claim('webhook', this.now(), limit, leaseMs);
-    if (due.length === 0) return false;
-    const subs = new Map((await this.state.subscriptions.list()).map((s) => [s.id, s]));
+    // The lease outlives the wait of a delivery behind the `concurrency` unstarted ones before its claim
+    // and the rest of its own claim, so no other dispatcher takes a delivery still queued or in flight.
+    const leaseMs = Math.ceil((limit + concurrency) / concurrency) * timeoutMs + 30_000;
+    const queue: Array<{ delivery: Delivery; sub: Subscription | undefined }> = [];
+    let more = true;
+    let claims = 0;
+    let failure: unknown = null;
+    const claim = async (): Promise<void> => {
+      claims++;
+      const due = await this.state.deliveries.claim('webhook', this.now(), limit, leaseMs);
+      more = due.length === limit;
+      if (due.length === 0) return;
+      // Read after the claim: a subscription created with its first deliveries is already listed.
+      const subs = new Map((await this.state.subscriptions.list()).map((s) => [s.id, s]));
+      for (const delivery of due) queue.push({ delivery, sub: subs.get(delivery.target) });
+    };
+    await claim();
+    if (queue.length === 0) return false;
     let next = 0;
-    const worker = async () => {
-      while (next < due.length) {
-        const d = due[next++]!;
-        await this.attempt(d, subs.get(d.target));
+    let refill: Promise<void> | null = null;
+    const topUp = (): void => {
+      if (refill !== null || !more || claims >= CLAIMS_PER_PASS || queue.length - next > concurrency) return;
+      refill = claim()
+        .catch((e: unknown) => {
+          failure ??= e;
+          more = false;
+        })
+        .finally(() => (refill = null));
+    };
+    const worker = async (): Promise<void> => {
+      for (;;) {
+        topUp();
+        if (next < queue.length) {
+          const { delivery, sub } = queue[next++]!;
+          await this.attempt(delivery, sub);
+        } else if (refill !== null) await refill;
+        else return;
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, worker));
-    return due.length === limit;
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    if (failure !== null) throw failure;
+    return more;
   }
 
   /** Sends a `webhook.test` event once, now, outside the retry schedule; the result is in the deliveries log. */

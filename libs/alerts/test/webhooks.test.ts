@@ -1,3 +1,5 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -172,4 +174,68 @@ describe('WebhookDispatcher', () => {
     for (const a of ['93.184.216.34', '2606:4700::1111']) expect(isPrivateAddress(a)).toBe(false);
     await expect(assertPublicTarget('http://[::1]:9/x')).rejects.toThrow(/non-public/);
   });
+
+  it('gives up on an endpoint that does not answer within the timeout, and retries it later', async () => {
+    const silent = await listen(() => undefined);
+    await state.subscriptions.put(subscription(silent.url));
+    await new AlertRouter(state, routerOptions).route([sampleAnomaly()], clock);
+    await dispatcher({ timeoutMs: 200 }).dispatchDue();
+    expect(await only()).toMatchObject({ status: 'pending', nextAttemptAt: clock + 1000, attempts: [{ ok: false, status: null, error: 'no answer within 200 ms' }] });
+  });
+
+  it('does not follow a redirect, and records a refused connection by its code', async () => {
+    const elsewhere = await receiver();
+    const redirecting = await listen((res) => res.writeHead(307, { location: elsewhere.url }).end());
+    await state.subscriptions.put(subscription(redirecting.url));
+    await new AlertRouter(state, routerOptions).route([sampleAnomaly()], clock);
+    await dispatcher().dispatchDue();
+    expect((await only()).attempts).toMatchObject([{ ok: false, status: 307, error: 'HTTP 307' }]);
+    expect(elsewhere.received).toHaveLength(0);
+
+    const closed = await listen(() => undefined);
+    await closed.close();
+    await state.subscriptions.put(subscription(closed.url, { id: 'gone' }));
+    await new AlertRouter(state, routerOptions).route([sampleAnomaly({ alert_id: 'b', series_key: 'b' })], clock);
+    await dispatcher().dispatchDue();
+    expect((await only('gone')).attempts).toMatchObject([{ ok: false, status: null, error: 'ECONNREFUSED' }]);
+  });
+
+  it('keeps attempting the deliveries claimed after one to a slow endpoint while it waits', async () => {
+    // The slow endpoint answers once the fast one has had all of its deliveries (or fails after 5 s), so
+    // it is delivered only if one pass went on claiming and sending while its attempt was in flight.
+    const fast = await receiver();
+    const held: ServerResponse[] = [];
+    const slow = await listen((res) => held.push(res));
+    const fastCount = 20;
+    const giveUp = setTimeout(() => held.forEach((res) => res.writeHead(500).end()), 5000);
+    const release = setInterval(() => {
+      if (fast.received.length < fastCount || held.length === 0) return;
+      clearInterval(release);
+      clearTimeout(giveUp);
+      held.forEach((res) => res.writeHead(204).end());
+    }, 5);
+    try {
+      await state.subscriptions.put(subscription(slow.url, { id: 'slow', services: ['slow'] }));
+      await state.subscriptions.put(subscription(fast.url, { id: 'fast', services: ['fast'] }));
+      const router = new AlertRouter(state, routerOptions);
+      await router.route([sampleAnomaly({ alert_id: 'slow-1', service_name: 'slow' })], clock);
+      await router.route(Array.from({ length: fastCount }, (_, i) => sampleAnomaly({ alert_id: `fast-${i}`, series_key: `fast-${i}`, service_name: 'fast' })), clock);
+      // Two attempts at once, claims of 8: the first claim is the slow delivery and 7 fast ones.
+      await dispatcher({ concurrency: 2 }).dispatchDue();
+      expect(fast.received).toHaveLength(fastCount);
+      expect(await only('slow')).toMatchObject({ status: 'delivered', attempts: [{ ok: true, status: 204 }] });
+    } finally {
+      clearInterval(release);
+      clearTimeout(giveUp);
+    }
+  });
 });
+
+/** A loopback server that hands each request's response to `answer` (which may keep it unanswered). */
+async function listen(answer: (res: ServerResponse) => void): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => req.resume().on('end', () => answer(res)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const closing = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  receivers.push({ close: () => (server.closeAllConnections(), closing.close()).catch(() => undefined) });
+  return closing;
+}

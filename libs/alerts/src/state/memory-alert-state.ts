@@ -210,7 +210,8 @@ class MemoryGroupState implements GroupState {
 
 class MemoryDeliveryState implements DeliveryState {
   private readonly all = new Map<string, Delivery>();
-  private finished = 0;
+  /** Ids of the delivered and dead ones, oldest first: the log forgets from the front in O(1). */
+  private readonly finished = new Set<string>();
 
   constructor(
     private readonly changed: () => void,
@@ -246,9 +247,8 @@ class MemoryDeliveryState implements DeliveryState {
   }
 
   async update(delivery: Delivery): Promise<void> {
-    const before = this.all.get(delivery.id);
-    if (before && before.status !== 'pending') this.finished--;
     this.all.delete(delivery.id);
+    this.finished.delete(delivery.id);
     this.keep(copy(delivery));
     this.changed();
   }
@@ -268,16 +268,18 @@ class MemoryDeliveryState implements DeliveryState {
     return out;
   }
 
-  /** Adds a delivery and forgets the oldest finished ones beyond the log's size. */
+  /**
+   * Adds a delivery and forgets the oldest finished ones beyond the log's size, from `finished`: a search
+   * of `all` would pass every pending delivery on each update, quadratic in a backlog.
+   */
   private keep(d: Delivery): void {
     this.all.set(d.id, d);
     if (d.status === 'pending') return;
-    this.finished++;
-    if (this.finished <= this.maxLogEntries) return;
-    for (const [id, old] of this.all) {
-      if (old.status === 'pending') continue;
+    this.finished.add(d.id);
+    for (const id of this.finished) {
+      if (this.finished.size <= this.maxLogEntries) break;
+      this.finished.delete(id);
       this.all.delete(id);
-      if (--this.finished <= this.maxLogEntries) break;
     }
   }
 }
