@@ -317,7 +317,7 @@ export class BaselineShard {
    * of everything before it closes the snapshot so that corruption is detected rather than restored.
    */
   snapshot(): Uint8Array {
-    const w = new BinaryWriter();
+    const w = new BinaryWriter(this.seriesTotal * (8 * this.config.window + 256) + 4096);
     for (let i = 0; i < MAGIC.length; i++) w.u8(MAGIC.charCodeAt(i));
     w.u16(VERSION);
     w.u16(0);
@@ -352,11 +352,8 @@ export class BaselineShard {
         }
       }
     }
-    const body = w.finish();
-    const out = new Uint8Array(body.length + CHECKSUM_BYTES);
-    out.set(body);
-    out.set(createHash('sha256').update(body).digest(), body.length);
-    return out;
+    w.raw(createHash('sha256').update(w.written()).digest());
+    return w.finish();
   }
 
   /**
@@ -433,9 +430,10 @@ function writeSeries(w: BinaryWriter, s: SeriesState): void {
   w.f64(s.escalateAt);
   w.string(s.lastTimestamp);
   w.f64(s.params.logUnit);
-  const values = s.window.valuesInOrder();
-  w.u32(values.length);
-  w.f64s(values);
+  const [older, newer] = s.window.valuesInOrderParts();
+  w.u32(older.length + newer.length);
+  w.f64s(older);
+  w.f64s(newer);
   w.f64s(s.window.exportScalars());
 }
 

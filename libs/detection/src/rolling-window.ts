@@ -151,18 +151,13 @@ export class RollingWindow {
     }
   }
 
-  /** Values oldest first (for snapshots and tests). */
-  valuesInOrder(): Float64Array {
-    const out = new Float64Array(this.n);
-    if (this.n < this.capacity) out.set(this.ring.subarray(0, this.n));
-    else {
-      out.set(this.ring.subarray(this.head, this.capacity));
-      out.set(this.ring.subarray(0, this.head), this.capacity - this.head);
-    }
-    return out;
+  /** Values oldest first as two views of the ring, not copied (for snapshots): valid until the next push. */
+  valuesInOrderParts(): [older: Float64Array, newer: Float64Array] {
+    if (this.n < this.capacity) return [this.ring.subarray(0, this.n), this.ring.subarray(0, 0)];
+    return [this.ring.subarray(this.head, this.capacity), this.ring.subarray(0, this.head)];
   }
 
-  /** Scalar state for snapshots: together with valuesInOrder() it restores the window bit for bit. */
+  /** Scalar state for snapshots: together with the values in order it restores the window bit for bit. */
   exportScalars(): Float64Array {
     return Float64Array.of(this.sum, this.sumCompensation, this.meanValue, this.m2Scaled, this.scale, this.termMass, this.updatesSinceExact);
   }
