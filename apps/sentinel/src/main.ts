@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '@sentinel/config';
 import { createLogger, startTracing } from '@sentinel/observability';
 import { APPS, startApps, type AppName } from './compose.js';
 import { ensureDevKey } from './dev-key.js';
+import { setProcessNice } from './priority.js';
 import { demoCommand } from './commands/demo.js';
 import { replayCommand } from './commands/replay.js';
 
@@ -28,6 +29,11 @@ async function runApps(apps: readonly AppName[], argv: string[]): Promise<number
   }
   const config = loadConfig({ file: values.config });
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
+  // Before DuckDB starts its threads, so that they inherit it (priority.ts).
+  if (apps.length === 1 && apps[0] === 'storage' && config.storage.nice > 0) {
+    const threads = setProcessNice(config.storage.nice);
+    logger.info({ nice: config.storage.nice, threads }, 'storage runs at a lower CPU priority (storage.nice)');
+  }
   let keys = config.auth.keys;
   let devKey: { key: string; created: boolean } | null = null;
   if (keys.length === 0) {

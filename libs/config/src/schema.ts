@@ -119,6 +119,15 @@ export const SentinelConfigSchema = z.object({
   storage: z
     .object({
       backend: z.enum(['duckdb', 'influxdb3']).default('duckdb').describe('`duckdb`: an embedded file with one writer, so the storage process also serves queries. `influxdb3`: a shared server, so `sentinel api` may run alone.'),
+      nice: z
+        .number()
+        .int()
+        .min(0)
+        .max(19)
+        .default(10)
+        .describe(
+          'CPU niceness of `sentinel storage` run as its own process (Linux: every thread, DuckDB\'s included; 0 leaves it alone; not applied by `sentinel all`). Storage is throughput work that catches up from Kafka; on a machine it shares with ingestion and detection, its write bursts then wait for the latency path instead of delaying it.',
+        ),
       duckdb: z
         .object({
           path: z.string().default('./data/sentinel.duckdb').describe('The DuckDB file.'),

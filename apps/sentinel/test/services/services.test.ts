@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +76,11 @@ afterAll(async () => {
   expect(codes.filter((c) => c !== 0 && c !== null)).toEqual([]);
 }, 120_000);
 
+/** The niceness of each thread of a process (field 19 of /proc/<pid>/task/<tid>/stat). */
+function threadNices(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
+}
+
 /** Sends events the way a well-behaved client does: a 503 (bus unavailable) is retried with the same events. */
 async function send(events: readonly TelemetryEventInput[], onBatch?: (i: number) => Promise<void>): Promise<void> {
   for (let i = 0; i < events.length; i += 500) {
@@ -131,6 +137,9 @@ describe('services over Kafka', () => {
     while (receiver.received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(receiver.received.length).toBeGreaterThan(0);
     for (const { body, headers } of receiver.received) expect(() => new Webhook(secret).verify(body, headers as Record<string, string>)).not.toThrow();
+    // storage.nice (10 by default) on every thread of storage, DuckDB's included; the latency path keeps the runner's.
+    expect(new Set(threadNices(procs.storage!.pid!))).toEqual(new Set([10]));
+    expect(new Set(threadNices(procs.detectionA!.pid!))).toEqual(new Set([threadNices(process.pid)[0]]));
   }, 180_000);
 
   it('loses nothing and changes no anomaly when a detection process is killed -9 mid-stream', async () => {
