@@ -36,6 +36,20 @@ describe('MemoryAlertState delivery log', () => {
   });
 });
 
+describe('MemoryAlertState claims', () => {
+  it('claims a backlog larger than the limit earliest first, ties in the order they were enqueued', async () => {
+    const state = new MemoryAlertState();
+    // 60 due deliveries, next attempts 0..9 shuffled with 6 of each; a claim takes 8 and leases them.
+    const at = Array.from({ length: 60 }, (_, i) => (i * 7) % 10);
+    await state.deliveries.enqueue(at.map((next, i) => ({ id: `webhook:t:${i}`, channel: 'webhook', target: 't', messageId: `msg_${i}`, eventType: 'anomaly.detected', body: '{}', status: 'pending', createdAt: i, deadlineAt: 1e12, nextAttemptAt: next, attempts: [] })));
+    const expected = at.map((next, i) => ({ next, i })).sort((a, b) => a.next - b.next || a.i - b.i).map(({ i }) => `webhook:t:${i}`);
+    const claimed: string[] = [];
+    for (let c = 0; c < 8; c++) claimed.push(...(await state.deliveries.claim('webhook', 100, 8, 1_000)).map((d) => d.id));
+    expect(claimed).toEqual(expected);
+    await state.close();
+  });
+});
+
 describe('MemoryAlertState file', () => {
   const silence = { id: 'sil_1', matchers: [{ name: 'service' as const, value: 'checkout', isRegex: false, isEqual: true }], startsAt: 1, endsAt: 2, createdBy: 'a', comment: '', createdAt: 1, updatedAt: 1 };
 

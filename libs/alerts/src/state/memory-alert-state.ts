@@ -240,8 +240,7 @@ class MemoryDeliveryState implements DeliveryState {
     for (const d of this.all.values()) {
       if (d.status === 'pending' && d.channel === channel && d.nextAttemptAt !== null && d.nextAttemptAt <= nowMs) due.push(d);
     }
-    due.sort((a, b) => a.nextAttemptAt! - b.nextAttemptAt!);
-    const claimed = due.slice(0, limit);
+    const claimed = earliest(due, limit);
     for (const d of claimed) d.nextAttemptAt = nowMs + leaseMs;
     return claimed.map(copy);
   }
@@ -282,6 +281,42 @@ class MemoryDeliveryState implements DeliveryState {
       this.all.delete(id);
     }
   }
+}
+
+/**
+ * The `limit` deliveries of `due` with the earliest next attempt, in that order (ties in the order of
+ * `due`), in O(n log limit): a bounded max-heap of the best so far, instead of sorting a whole backlog
+ * on every claim (a claim takes `limit` of them, so a backlog of n cost n/limit sorts of n).
+ */
+function earliest(due: Delivery[], limit: number): Delivery[] {
+  if (due.length <= limit) return due.map((d, i) => [d, i] as const).sort(byAttempt).map(([d]) => d);
+  const heap: Array<readonly [Delivery, number]> = [];
+  const later = (i: number, j: number) => byAttempt(heap[i]!, heap[j]!) > 0;
+  const swap = (i: number, j: number) => ([heap[i], heap[j]] = [heap[j]!, heap[i]!]);
+  for (let k = 0; k < due.length; k++) {
+    const item = [due[k]!, k] as const;
+    if (heap.length < limit) {
+      heap.push(item);
+      for (let i = heap.length - 1; i > 0 && later(i, (i - 1) >> 1); i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
+    } else if (byAttempt(item, heap[0]!) < 0) {
+      heap[0] = item;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let top = i;
+        if (l < heap.length && later(l, top)) top = l;
+        if (r < heap.length && later(r, top)) top = r;
+        if (top === i) break;
+        swap(i, top);
+        i = top;
+      }
+    }
+  }
+  return heap.sort(byAttempt).map(([d]) => d);
+}
+
+function byAttempt(a: readonly [Delivery, number], b: readonly [Delivery, number]): number {
+  return a[0].nextAttemptAt! - b[0].nextAttemptAt! || a[1] - b[1];
 }
 
 class MemoryAuditLog implements AuditLog {
