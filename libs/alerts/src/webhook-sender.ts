@@ -10,6 +10,17 @@ import type { DeliveryAttempt, Delivery, Subscription } from './state/alert-stat
  */
 const agent = new Agent({ connections: 64 });
 
+/**
+ * A URL's user:password as a Basic authorization header (receivers behind basic auth take
+ * https://user:pass@host/…): undici, unlike node:http, does not send it by itself.
+ */
+function basicAuth(url: string): { authorization: string } | undefined {
+  if (!url.includes('@')) return undefined;
+  const { username, password } = new URL(url);
+  if (username === '' && password === '') return undefined;
+  return { authorization: `Basic ${Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString('base64')}` };
+}
+
 /** The secrets that sign now: the current one and any rotated-out one still in its overlap. */
 export function signingSecrets(sub: Subscription, nowMs: number): string[] {
   return sub.secrets.filter((s) => s.expiresAt === null || s.expiresAt > nowMs).map((s) => s.secret);
@@ -32,6 +43,7 @@ export async function sendWebhook(sub: Subscription, d: Delivery, timeoutMs: num
     'webhook-id': d.messageId,
     'webhook-timestamp': String(timestamp),
     'webhook-signature': signWebhook(signingSecrets(sub, at), d.messageId, timestamp, d.body),
+    ...basicAuth(sub.url),
   };
   const deadline = AbortSignal.timeout(timeoutMs);
   try {

@@ -175,6 +175,14 @@ describe('WebhookDispatcher', () => {
     await expect(assertPublicTarget('http://[::1]:9/x')).rejects.toThrow(/non-public/);
   });
 
+  it('sends the user and password of a subscription URL as basic auth', async () => {
+    const r = await receiver();
+    await state.subscriptions.put(subscription(r.url.replace('http://', 'http://alert%40ops:s%3Acret@')));
+    await new AlertRouter(state, routerOptions).route([sampleAnomaly()], clock);
+    await dispatcher().dispatchDue();
+    expect(r.received[0]!.headers.authorization).toBe(`Basic ${Buffer.from('alert@ops:s:cret').toString('base64')}`);
+  });
+
   it('gives up on an endpoint that does not answer within the timeout, and retries it later', async () => {
     const silent = await listen(() => undefined);
     await state.subscriptions.put(subscription(silent.url));
