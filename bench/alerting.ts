@@ -2,8 +2,8 @@
  * Alerting throughput.
  *
  * - Webhooks: BENCH_ALERTS anomalies routed into the outbox (silences, dedup, fan-out), then signed
- *   (Standard Webhooks, HMAC-SHA256) deliveries to a local HTTP receiver (a process of its own) answering 204 until the outbox is
- *   empty, with the in-process alert state (`sentinel all`) and with Redis (services mode: every alerting
+ *   (Standard Webhooks, HMAC-SHA256) deliveries to a local HTTP receiver (a process of its own) answering
+ *   204 until the outbox is empty, with the in-process alert state (`sentinel all`) and with Redis (services mode: every alerting
  *   process shares it). Deliveries/s counts from the first claim to the empty outbox.
  * - RabbitMQ: BENCH_AMQP_MESSAGES alerts published with publisher confirms through libs/alerts
  *   AmqpAlertPublisher (persistent messages, batches of 500 as the alerting service claims them) to a

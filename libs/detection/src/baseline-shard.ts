@@ -88,6 +88,14 @@ class ModelGroup {
     for (let i = 0; i < this.reasons.length; i++) sum += this.reasons[i]?.window.prefetchWhole() ?? 0;
     return sum;
   }
+
+  /** Values held by the group's windows. */
+  valueCount(): number {
+    let n = 0;
+    for (const s of this.slots) n += s?.window.count ?? 0;
+    for (const s of this.reasons) n += s?.window.count ?? 0;
+    return n;
+  }
 }
 
 /**
@@ -311,13 +319,25 @@ export class BaselineShard {
   // ---- snapshots -------------------------------------------------------------------------------------
 
   /**
+   * A little more than snapshot() writes, from the values actually held: sized by W instead, a shard of
+   * many young series would zero 8·W bytes a series for a fraction of that.
+   */
+  private snapshotBytesEstimate(): number {
+    let bytes = 4096;
+    for (const byModel of this.groups.values()) {
+      for (const g of byModel.values()) bytes += 8 * g.valueCount() + 2 * this.config.rateWindow + 512 * (g.slots.length + g.reasons.length);
+    }
+    return bytes;
+  }
+
+  /**
    * Compact binary form: magic, version, the window sizes it was taken with, then per (service, model) the
    * call outcomes and per series its log unit, window values (oldest first, on the judged scale), moment
    * scalars and CUSUM state; a SHA-256
    * of everything before it closes the snapshot so that corruption is detected rather than restored.
    */
   snapshot(): Uint8Array {
-    const w = new BinaryWriter(this.seriesTotal * (8 * this.config.window + 256) + 4096);
+    const w = new BinaryWriter(this.snapshotBytesEstimate());
     for (let i = 0; i < MAGIC.length; i++) w.u8(MAGIC.charCodeAt(i));
     w.u16(VERSION);
     w.u16(0);

@@ -12,9 +12,9 @@ interface Waiting<T> {
 /**
  * Gathers rows from many callers into few large writes, without a timer: when no write runs, rows are
  * written at the next turn of the event loop; while one runs, the rows that arrive meanwhile wait and go
- * together in the next. So an idle store adds no latency to speak of and a busy one writes big batches. Each caller's promise settles with the
- * write that carried its rows, so a consumer that commits its offset afterwards never commits an
- * unwritten row. Writes never overlap.
+ * together in the next. So an idle store adds no latency to speak of and a busy one writes big batches.
+ * Each caller's promise settles with the write that carried its rows, so a consumer that commits its
+ * offset afterwards never commits an unwritten row. Writes never overlap.
  */
 export class GroupCommit<T> {
   private waiting: Waiting<T>[] = [];

@@ -289,7 +289,6 @@ class MemoryDeliveryState implements DeliveryState {
  * on every claim (a claim takes `limit` of them, so a backlog of n cost n/limit sorts of n).
  */
 function earliest(due: Delivery[], limit: number): Delivery[] {
-  if (due.length <= limit) return due.map((d, i) => [d, i] as const).sort(byAttempt).map(([d]) => d);
   const heap: Array<readonly [Delivery, number]> = [];
   const later = (i: number, j: number) => byAttempt(heap[i]!, heap[j]!) > 0;
   const swap = (i: number, j: number) => ([heap[i], heap[j]] = [heap[j]!, heap[i]!]);
