@@ -140,6 +140,7 @@ export class KafkaBus implements Bus {
   }
 
   private async createTopic(name: string): Promise<void> {
+    let actual: number | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
         // Resolves false when the topic already exists: fine, its partition count is checked below.
@@ -147,16 +148,17 @@ export class KafkaBus implements Bus {
           topics: [{ topic: name, numPartitions: this.partitions, replicationFactor: this.options.replicationFactor ?? 1 }],
           waitForLeaders: true,
         });
+        const { topics } = await this.admin.fetchTopicMetadata({ topics: [name] });
+        actual = topics[0]?.partitions.length;
         break;
       } catch (err) {
         // kafkajs waits out LEADER_NOT_AVAILABLE but not UNKNOWN_TOPIC_OR_PARTITION, which a broker answers
-        // for a moment after creating a topic while its partitions come up. Creating again is harmless.
+        // for a moment after creating a topic while its partitions come up, to the creation and to the
+        // metadata request after it alike. Creating again is harmless.
         if (!(err as { retriable?: boolean }).retriable || attempt >= TOPIC_CREATE_ATTEMPTS) throw err;
         await new Promise((r) => setTimeout(r, 200 * attempt));
       }
     }
-    const { topics } = await this.admin.fetchTopicMetadata({ topics: [name] });
-    const actual = topics[0]?.partitions.length;
     if (actual !== this.partitions) {
       throw new Error(`Kafka topic ${name} has ${actual} partitions, but the bus is configured for ${this.partitions}`);
     }
